@@ -1,0 +1,1 @@
+"""Catalog data of the built-in plugins (YAML files; no code)."""

@@ -1,0 +1,62 @@
+"""physml: correspondences between physics and machine learning, each numerically verified.
+
+The public API::
+
+    import physml
+
+    registry = physml.load_registry()
+    c = registry.get("gibbs-softmax")
+    result = c.evaluate({"energies": [0.0, 1.0, 2.0], "temperature": 0.5})
+    report = physml.verify(c, profile="dev")
+
+Importing physml loads no plugin and imports neither numpy, scipy nor hypothesis.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from physml.hookspecs import hookimpl
+from physml.model import (
+    Comparison,
+    Correspondence,
+    Evaluation,
+    Identity,
+    LearningMethod,
+    Mutant,
+    Parameter,
+    ParameterError,
+    PhysicalSystem,
+)
+from physml.registry import Registry, UnknownCorrespondence, get_registry, load_registry
+
+if TYPE_CHECKING:
+    from physml.verifier import CorrespondenceReport
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Comparison",
+    "Correspondence",
+    "Evaluation",
+    "Identity",
+    "LearningMethod",
+    "Mutant",
+    "Parameter",
+    "ParameterError",
+    "PhysicalSystem",
+    "Registry",
+    "UnknownCorrespondence",
+    "__version__",
+    "get_registry",
+    "hookimpl",
+    "load_registry",
+    "verify",
+]
+
+
+def verify(c: Correspondence, **options: Any) -> CorrespondenceReport:
+    """Verify one correspondence; see :func:`physml.verifier.verify` for the options."""
+    from physml.verifier import verify as run
+
+    return run(c, **options)

@@ -1,0 +1,417 @@
+"""Catalog files: the human description of each correspondence, and the concept vocabulary.
+
+One YAML file per correspondence (``<id>.yaml``) and optionally one ``concepts.yaml`` per folder.
+Files are read with PyYAML's safe loader only (the C ``CSafeLoader`` where it is built) and
+validated field by field; every problem is a :class:`CatalogError` that names the file and the
+field. The schema is documented in CONTRIBUTING.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from physml.model import REGIMES, is_slug
+
+__all__ = [
+    "CatalogEntry",
+    "CatalogError",
+    "CatalogProblem",
+    "Concept",
+    "DictionaryRow",
+    "IdentityText",
+    "Reference",
+    "Side",
+    "load_folder",
+    "parse_concepts",
+    "parse_entry",
+]
+
+CONCEPTS_FILE = "concepts.yaml"
+SIDES = ("physics", "learning", "both")
+
+
+@attrs.frozen
+class CatalogProblem:
+    """One problem in one file: ``field`` is a path such as ``dictionary[2].concepts[0]``."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f": {self.field}" if self.field else ""
+        return f"{self.file}{where}: {self.message}"
+
+
+class CatalogError(ValueError):
+    """A catalog file failed validation; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Iterable[CatalogProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@attrs.frozen
+class Side:
+    name: str
+    description: str
+
+
+@attrs.frozen
+class DictionaryRow:
+    physics: str
+    learning: str
+    note: str
+    concepts: tuple[str, ...]
+
+
+@attrs.frozen
+class IdentityText:
+    name: str
+    statement: str
+    regime: str
+    note: str = ""
+
+
+@attrs.frozen
+class Reference:
+    citation: str
+    doi: str | None = None
+    arxiv: str | None = None
+    url: str | None = None
+
+    @property
+    def link(self) -> str | None:
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.arxiv:
+            return f"https://arxiv.org/abs/{self.arxiv}"
+        return self.url
+
+
+@attrs.frozen
+class CatalogEntry:
+    """The catalog's description of one correspondence, as validated from ``<id>.yaml``."""
+
+    id: str
+    title: str
+    title_zh: str
+    regime: str
+    summary: str
+    physics: Side
+    learning: Side
+    dictionary: tuple[DictionaryRow, ...]
+    identities: tuple[IdentityText, ...]
+    assumptions: tuple[str, ...]
+    references: tuple[Reference, ...]
+    essay_section: str
+    tags: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    former_ids: tuple[str, ...] = ()
+    path: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = attrs.asdict(self, recurse=True, retain_collection_types=False)
+        data.pop("path")
+        for ref in data["references"]:
+            for key in ("doi", "arxiv", "url"):
+                if ref[key] is None:
+                    del ref[key]
+        return data
+
+
+@attrs.frozen
+class Concept:
+    """A term of the shared vocabulary (temperature, partition function, ...)."""
+
+    id: str
+    en: str
+    zh: str
+    side: str
+    definition: str
+    aliases: tuple[str, ...] = ()
+    path: str = ""
+
+
+# -- a tiny schema language: each field is (required, parser) -----------------------------------
+
+class _Invalid(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+
+
+Parser = Callable[[Any, str], Any]
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(field, f"must be a string, got {_kind(value)}")
+    if not value.strip():
+        raise _Invalid(field, "must not be empty")
+    return value.strip()
+
+
+def _optional_text(value: Any, field: str) -> str:
+    return "" if value is None else _text(value, field)
+
+
+def _slug(value: Any, field: str) -> str:
+    text = _text(value, field)
+    if not is_slug(text):
+        raise _Invalid(field, f"must be a lower-case slug like 'gibbs-softmax', got {text!r}")
+    return text
+
+
+def _regime(value: Any, field: str) -> str:
+    if value not in REGIMES:
+        raise _Invalid(field, f"must be one of {', '.join(REGIMES)}, got {value!r}")
+    return str(value)
+
+
+def _section(value: Any, field: str) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise _Invalid(
+            field,
+            f"must be a quoted string such as '1.10', got the number {value!r} "
+            "(YAML reads 1.10 as 1.1)",
+        )
+    return _text(value, field)
+
+
+def _list_of(item: Parser, *, min_items: int = 0) -> Parser:
+    def parse(value: Any, field: str) -> tuple[Any, ...]:
+        if value is None:
+            value = []
+        if not isinstance(value, list):
+            raise _Invalid(field, f"must be a list, got {_kind(value)}")
+        if len(value) < min_items:
+            raise _Invalid(field, f"must have at least {min_items} item(s)")
+        return tuple(item(v, f"{field}[{i}]") for i, v in enumerate(value))
+
+    return parse
+
+
+def _record(fields: Mapping[str, tuple[bool, Parser]], build: Callable[..., Any]) -> Parser:
+    def parse(value: Any, field: str) -> Any:
+        if not isinstance(value, dict):
+            raise _Invalid(field, f"must be a mapping, got {_kind(value)}")
+        problems = []
+        for key in value:
+            if key not in fields:
+                hint = difflib.get_close_matches(str(key), list(fields), n=1)
+                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+                allowed = ", ".join(fields)
+                problems.append(_Invalid(_join(field, key), f"unknown key{suggestion}; allowed: {allowed}"))
+        parsed = {}
+        for key, (required, parser) in fields.items():
+            if key not in value or value[key] is None:
+                if required:
+                    problems.append(_Invalid(_join(field, key), "required field is missing"))
+                continue
+            try:
+                parsed[key] = parser(value[key], _join(field, key))
+            except _Invalid as problem:
+                problems.append(problem)
+            except _Problems as many:
+                problems.extend(many.problems)
+        if problems:
+            raise _Problems(problems)
+        return build(**parsed)
+
+    return parse
+
+
+class _Problems(Exception):
+    def __init__(self, problems: list[_Invalid]) -> None:
+        self.problems = problems
+
+
+def _join(parent: str, key: object) -> str:
+    return f"{parent}.{key}" if parent else str(key)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _reference(value: Any, field: str) -> Reference:
+    ref = _record(
+        {"citation": (True, _text), "doi": (False, _text), "arxiv": (False, _text),
+         "url": (False, _text)},
+        Reference,
+    )(value, field)
+    if ref.doi and (ref.doi.startswith("http") or not ref.doi.startswith("10.")):
+        raise _Invalid(f"{field}.doi", f"must be a bare DOI starting '10.', got {ref.doi!r}")
+    return ref
+
+
+_side = _record({"name": (True, _text), "description": (True, _text)}, Side)
+_row = _record(
+    {"physics": (True, _text), "learning": (True, _text), "note": (False, _optional_text),
+     "concepts": (True, _list_of(_slug, min_items=1))},
+    lambda physics, learning, concepts, note="": DictionaryRow(physics, learning, note, concepts),
+)
+_identity = _record(
+    {"name": (True, _slug), "statement": (True, _text), "regime": (True, _regime),
+     "note": (False, _optional_text)},
+    IdentityText,
+)
+
+ENTRY_FIELDS: dict[str, tuple[bool, Parser]] = {
+    "id": (True, _slug),
+    "former_ids": (False, _list_of(_slug)),
+    "title": (True, _text),
+    "title_zh": (True, _text),
+    "regime": (True, _regime),
+    "summary": (True, _text),
+    "physics": (True, _side),
+    "learning": (True, _side),
+    "dictionary": (True, _list_of(_row, min_items=1)),
+    "identities": (True, _list_of(_identity, min_items=1)),
+    "assumptions": (True, _list_of(_text)),
+    "references": (True, _list_of(_reference, min_items=1)),
+    "essay_section": (True, _section),
+    "tags": (True, _list_of(_slug)),
+    "aliases": (False, _list_of(_text)),
+}
+
+CONCEPT_FIELDS: dict[str, tuple[bool, Parser]] = {
+    "id": (True, _slug),
+    "en": (True, _text),
+    "zh": (True, _text),
+    "side": (True, lambda v, f: v if v in SIDES else _fail(f, f"must be one of {', '.join(SIDES)}, got {v!r}")),
+    "definition": (True, _text),
+    "aliases": (False, _list_of(_text)),
+}
+
+
+def _fail(field: str, message: str) -> Any:
+    raise _Invalid(field, message)
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+def _safe_load(text: str, path: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader is passed explicitly
+    except yaml.YAMLError as error:
+        raise CatalogError([CatalogProblem(path, "", f"not valid YAML: {error}")]) from None
+    except RecursionError:
+        raise CatalogError([CatalogProblem(path, "", "not valid YAML: nested too deeply")]) from None
+
+
+def _raise(path: str, problems: Iterable[_Invalid]) -> None:
+    raise CatalogError([CatalogProblem(path, p.field, p.message) for p in problems])
+
+
+def parse_entry(text: str, path: str = "<string>") -> CatalogEntry:
+    """Validate the YAML text of one catalog entry; raises :class:`CatalogError`."""
+    data = _safe_load(text, path)
+    if not isinstance(data, dict):
+        _raise(path, [_Invalid("", f"the file must hold a mapping of fields, got {_kind(data)}")])
+    try:
+        entry: CatalogEntry = _record(ENTRY_FIELDS, CatalogEntry)(data, "")
+    except _Problems as many:
+        _raise(path, many.problems)
+    except _Invalid as problem:
+        _raise(path, [problem])
+    stem = Path(path).name.removesuffix(".yaml")
+    if path != "<string>" and entry.id != stem:
+        _raise(path, [_Invalid("id", f"is {entry.id!r} but the file is named {Path(path).name!r}; "
+                                     f"they must match ({entry.id}.yaml)")])
+    names = [i.name for i in entry.identities]
+    for index, name in enumerate(names):
+        if names.index(name) != index:
+            _raise(path, [_Invalid(f"identities[{index}].name", f"duplicate identity name {name!r}")])
+    return attrs.evolve(entry, path=path)
+
+
+def parse_concepts(text: str, path: str = "<string>") -> tuple[Concept, ...]:
+    """Validate the YAML text of a concepts file (``concepts:`` followed by a list)."""
+    data = _safe_load(text, path)
+    if not isinstance(data, dict) or set(data) != {"concepts"}:
+        _raise(path, [_Invalid("", "the file must hold one key, 'concepts', with a list of concepts")])
+    try:
+        concepts = _list_of(_record(CONCEPT_FIELDS, Concept))(data["concepts"], "concepts")
+    except _Problems as many:
+        _raise(path, many.problems)
+    except _Invalid as problem:
+        _raise(path, [problem])
+    seen: dict[str, int] = {}
+    for index, concept in enumerate(concepts):
+        if concept.id in seen:
+            _raise(path, [_Invalid(f"concepts[{index}].id", f"duplicate concept id {concept.id!r}")])
+        seen[concept.id] = index
+    return tuple(attrs.evolve(c, path=path) for c in concepts)
+
+
+def _read(file: Path | Traversable, path: str) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CatalogError([CatalogProblem(path, "", "is not UTF-8 text")]) from None
+    except OSError as error:
+        raise CatalogError([CatalogProblem(path, "", f"cannot be read: {error}")]) from None
+
+
+def display_path(file: Path | Traversable) -> str:
+    """A short path for messages: relative to the working directory when below it."""
+    try:
+        return str(Path(str(file)).resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(file)
+
+
+@attrs.frozen
+class Folder:
+    """What one catalog folder holds: valid entries, concepts, and the problems found."""
+
+    entries: tuple[CatalogEntry, ...]
+    concepts: tuple[Concept, ...]
+    problems: tuple[CatalogProblem, ...]
+
+
+def load_folder(folder: Path | Traversable) -> Folder:
+    """Read every ``*.yaml`` in ``folder``; invalid files are reported, never raised."""
+    entries: list[CatalogEntry] = []
+    concepts: tuple[Concept, ...] = ()
+    problems: list[CatalogProblem] = []
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
+    for file in files:
+        path = display_path(file)
+        try:
+            if file.name == CONCEPTS_FILE:
+                concepts = parse_concepts(_read(file, path), path)
+            else:
+                entries.append(parse_entry(_read(file, path), path))
+        except CatalogError as error:
+            problems.extend(error.problems)
+    return Folder(tuple(entries), concepts, tuple(problems))
+
+
+def check_concept_links(entry: CatalogEntry, vocabulary: Mapping[str, Concept]) -> list[CatalogProblem]:
+    """Problems for dictionary rows that link concepts missing from the vocabulary."""
+    problems = []
+    for r, row in enumerate(entry.dictionary):
+        for c, concept in enumerate(row.concepts):
+            if concept not in vocabulary:
+                hint = difflib.get_close_matches(concept, list(vocabulary), n=1)
+                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+                problems.append(CatalogProblem(
+                    entry.path, f"dictionary[{r}].concepts[{c}]",
+                    f"unknown concept '{concept}'{suggestion}; concepts are defined in {CONCEPTS_FILE}",
+                ))
+    return problems

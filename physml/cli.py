@@ -1,0 +1,574 @@
+"""The ``physml`` command line: list, show, eval, verify, plugins, check.
+
+Results go to stdout, messages to stderr. Every command takes ``--json``. Exit status: 0 success,
+1 a check failed (or a plugin is broken, for ``verify --all``), 2 bad usage or invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from physml import __version__
+from physml.render import WIDTH, colour, indent, table, width
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+ENVIRONMENT = """\
+environment:
+  PHYSML_DISABLE_PLUGINS  comma-separated plugin (entry-point) names to skip
+  CI                      when set, the default verify profile is derandomized
+  NO_COLOR                when set, no colour even on a terminal
+
+exit status: 0 success; 1 a check failed or errored; 2 bad usage or invalid input
+"""
+
+
+class UsageError(Exception):
+    """Bad usage or invalid input: printed without a traceback, exit status 2."""
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _utf8(stream: TextIO) -> None:
+    if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
+        stream.reconfigure(encoding="utf-8")
+
+
+def _say(message: str) -> None:
+    print(f"physml: {message}", file=sys.stderr)
+
+
+def _emit_json(data: Any) -> None:
+    from physml.verifier import jsonable
+
+    json.dump(jsonable(data), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
+    sys.stdout.write("\n")
+
+
+def _registry() -> Any:
+    from physml.registry import get_registry
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        registry = get_registry()
+    for warning in caught:
+        _say(f"warning: {warning.message}")
+    return registry
+
+
+def _lookup(registry: Any, name: str) -> Any:
+    from physml.registry import UnknownCorrespondence
+
+    try:
+        return registry.get(name)
+    except UnknownCorrespondence as error:
+        raise UsageError(str(error)) from None
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A one-line rendering of a number or array for text output."""
+    import numpy as np
+
+    if isinstance(value, (list, tuple)) or hasattr(value, "shape"):
+        array = np.asarray(value)
+        if array.dtype.kind in "fc":
+            text = np.array2string(array, precision=6, separator=", ", threshold=8, edgeitems=3,
+                                   max_line_width=10**6)
+        else:
+            text = np.array2string(array, separator=", ", threshold=8, edgeitems=3,
+                                   max_line_width=10**6)
+        text = " ".join(text.split())
+        if array.ndim:
+            text += f"  (shape {array.shape})" if array.ndim > 1 or array.size > 8 else ""
+        return text if width(text) <= limit or limit <= 0 else text[: limit - 1] + "…"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+# -- list -------------------------------------------------------------------------------------
+
+def _summary(c: Any) -> dict[str, Any]:
+    entry = c.catalog
+    return {
+        "id": c.id,
+        "title": entry.title,
+        "title_zh": entry.title_zh,
+        "regime": c.regime,
+        "physics": entry.physics.name,
+        "learning": entry.learning.name,
+        "essay_section": entry.essay_section,
+        "tags": list(entry.tags),
+        "plugin": c.plugin,
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    registry = _registry()
+    rows = [_summary(c) for c in registry]
+    if args.json:
+        _emit_json(rows)
+        return EXIT_OK
+    if not rows:
+        print("no correspondences are registered (see `physml plugins`)")
+        return EXIT_OK
+    print(table(["id", "regime", "§", "physics", "learning"],
+                [[r["id"], r["regime"], r["essay_section"], r["physics"], r["learning"]]
+                 for r in rows], flexible=(3, 4)))
+    print(f"\n{len(rows)} correspondences. `physml show ID` describes one; "
+          "`physml verify --all` checks them all.")
+    return EXIT_OK
+
+
+# -- show -------------------------------------------------------------------------------------
+
+def _parameter_json(c: Any) -> list[dict[str, Any]]:
+    return [{"name": p.name, "description": p.description, "domain": p.domain, "shape": p.shape,
+             "example": c.example[p.name]} for p in c.parameters]
+
+
+def _identity_json(c: Any) -> list[dict[str, Any]]:
+    text = {i.name: i for i in c.catalog.identities}
+    out = []
+    for identity in c.identities:
+        entry = text[identity.name]
+        out.append({
+            "name": identity.name,
+            "regime": identity.regime,
+            "statement": entry.statement,
+            "note": entry.note,
+            "tolerance": identity.tolerance,
+            "reason": identity.reason,
+            "own_parameters": identity.strategy is not None,
+            "slow": identity.slow,
+            "max_examples": identity.max_examples,
+        })
+    return out
+
+
+def show_json(c: Any) -> dict[str, Any]:
+    data = c.catalog.to_dict()
+    data.update(
+        plugin=c.plugin,
+        parameters=_parameter_json(c),
+        identities=_identity_json(c),
+        mutants=[{"name": m.name, "description": m.description, "killed_by": list(m.killed_by)}
+                 for m in c.mutants],
+        worked_example={"params": dict(c.example), "command": f"physml eval {c.id}"},
+        observables={"physics": list(c.physics.observables),
+                     "learning": list(c.learning.observables)},
+    )
+    return data
+
+
+def _heading(text: str) -> str:
+    return colour(text, "bold")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    registry = _registry()
+    c = _lookup(registry, args.id)
+    data = show_json(c)
+    if args.json:
+        _emit_json(data)
+        return EXIT_OK
+    out: list[str] = []
+    out.append(_heading(f"{c.id}: {data['title']}"))
+    out.append(f"{data['title_zh']}")
+    out.append(f"regime: {c.regime}    essay section: §{data['essay_section']}    "
+               f"plugin: {c.plugin}")
+    if data["tags"]:
+        out.append(f"tags: {', '.join(data['tags'])}")
+    if data["aliases"] or data["former_ids"]:
+        out.append(indent(f"also known as: {', '.join([*data['aliases'], *data['former_ids']])}", ""))
+    out += ["", indent(data["summary"], "")]
+    for side in ("physics", "learning"):
+        out += ["", _heading(f"{side.capitalize()}: {data[side]['name']}"),
+                indent(data[side]["description"])]
+        observables = data["observables"][side]
+        out.append(indent(f"observables: {', '.join(f'{side}.{o}' for o in observables)}"))
+    out += ["", _heading("Dictionary"),
+            table(["physics", "learning", "note"],
+                  [[r["physics"], r["learning"], r["note"]] for r in data["dictionary"]],
+                  flexible=(0, 1, 2))]
+    out += ["", _heading("Identities")]
+    for i in data["identities"]:
+        flags = []
+        if i["own_parameters"]:
+            flags.append("own parameter family")
+        if i["slow"]:
+            flags.append("slow: thorough profile")
+        extra = f"  ({'; '.join(flags)})" if flags else ""
+        out.append(f"  {i['name']}  [{i['regime']}]{extra}")
+        out.append(indent(i["statement"], "      "))
+        if i["note"]:
+            out.append(indent(i["note"], "      "))
+        out.append(indent(f"tolerance: {i['tolerance']}", "      "))
+        out.append(indent(f"why: {i['reason']}", "      "))
+    if data["assumptions"]:
+        out += ["", _heading("Assumptions")]
+        out += [indent(a, "  - ") for a in data["assumptions"]]
+    out += ["", _heading("Parameters"),
+            table(["name", "shape", "domain", "description"],
+                  [[p["name"], p["shape"], p["domain"], p["description"]]
+                   for p in data["parameters"]], flexible=(2, 3))]
+    out += ["", _heading("Worked example")]
+    for p in data["parameters"]:
+        out.append(indent(f"{p['name']} = {json.dumps(p['example'], ensure_ascii=False)}", "  "))
+    out.append(f"  $ physml eval {c.id}")
+    out.append(f"  $ physml eval {c.id} --params my-params.json   "
+               "(JSON object: parameter name -> number or nested list)")
+    out += ["", _heading("Mutants (wrong versions verification must reject)")]
+    for m in data["mutants"]:
+        killers = f" [killed by {', '.join(m['killed_by'])}]" if m["killed_by"] else ""
+        out.append(indent(f"{m['name']}: {m['description']}{killers}", "  - "))
+    out += ["", _heading("References")]
+    for r in data["references"]:
+        ids = [f"doi:{r['doi']}" if "doi" in r else "", f"arXiv:{r['arxiv']}" if "arxiv" in r else "",
+               r.get("url", "")]
+        tail = " ".join(x for x in ids if x)
+        out.append(indent(f"{r['citation']}{' ' + tail if tail else ''}", "  - "))
+    print("\n".join(out))
+    return EXIT_OK
+
+
+# -- eval -------------------------------------------------------------------------------------
+
+def _read_params(source: str | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read parameters from {source}: {error.strerror}") from None
+    where = "standard input" if source == "-" else source
+    try:
+        params = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{where} is not valid JSON: {error}") from None
+    if not isinstance(params, dict):
+        raise UsageError(f"{where} must hold a JSON object of parameter name -> value")
+    return params
+
+
+def evaluate_identities(c: Any, evaluation: Any) -> list[dict[str, Any]]:
+    """Each identity's agreement at the evaluated parameters (own-family identities: not run)."""
+    from hypothesis.errors import UnsatisfiedAssumption
+
+    results = []
+    for identity in c.identities:
+        row: dict[str, Any] = {"name": identity.name, "regime": identity.regime}
+        if identity.strategy is not None:
+            row.update(holds=None, abs_error=None, rel_error=None,
+                       note="checks its own parameter family: run `physml verify`")
+        else:
+            try:
+                comparison = identity.check(c, evaluation.params)
+            except UnsatisfiedAssumption:
+                row.update(holds=None, abs_error=None, rel_error=None,
+                           note="these parameters are outside this identity's domain")
+            else:
+                row.update(holds=comparison.holds, abs_error=comparison.abs_error,
+                           rel_error=comparison.rel_error)
+                if comparison.detail:
+                    row["detail"] = dict(comparison.detail)
+        results.append(row)
+    return results
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from physml.model import ParameterError
+
+    registry = _registry()
+    c = _lookup(registry, args.id)
+    params = _read_params(args.params)
+    try:
+        evaluation = c.evaluate(params)
+        identities = evaluate_identities(c, evaluation)
+    except ParameterError as error:
+        raise UsageError(str(error)) from None
+    holds = all(r["holds"] is not False for r in identities)
+    if args.json:
+        _emit_json({"id": c.id, "params": evaluation.params, "physics": evaluation.physics,
+                    "learning": evaluation.learning, "identities": identities})
+        return EXIT_OK if holds else EXIT_FAILED
+    out = [_heading(f"{c.id}: {c.title}"), "", _heading("Parameters")]
+    out += [f"  {k} = {_short(v, WIDTH - 6 - width(k))}" for k, v in evaluation.params.items()]
+    for side in ("physics", "learning"):
+        values = getattr(evaluation, side)
+        out += ["", _heading(f"{side.capitalize()} ({getattr(c, side).name})")]
+        out += [f"  {side}.{k} = {_short(v, WIDTH - 6 - width(side) - width(k))}"
+                for k, v in values.items()]
+    out += ["", _heading("Identities")]
+    rows = []
+    for r in identities:
+        if r["holds"] is None:
+            rows.append([r["name"], "—", "", "", r.get("note", "")])
+        else:
+            mark = colour("holds", "green") if r["holds"] else colour("FAILS", "red")
+            rows.append([r["name"], mark, f"{r['abs_error']:.2e}", f"{r['rel_error']:.2e}", ""])
+    out.append(table(["identity", "result", "abs error", "rel error", "note"], rows,
+                     flexible=(0, 4)))
+    print("\n".join(out))
+    return EXIT_OK if holds else EXIT_FAILED
+
+
+# -- verify -----------------------------------------------------------------------------------
+
+class _Progress:
+    """One self-overwriting status line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.total = total
+        self.done = 0
+        self.current = ""
+
+    def entry(self, cid: str) -> None:
+        self.done += 1
+        self.current = cid
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            line = f"[{self.done}/{self.total}] {message}"[: WIDTH - 1]
+            sys.stderr.write(f"\r\033[K{line}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _verify_text(report: Any) -> str:
+    out = []
+    marks = {"passed": ("ok", "green"), "failed": ("FAILED", "red"), "error": ("ERROR", "red"),
+             "vacuous": ("VACUOUS", "red"), "skipped": ("skipped", "dim")}
+    for result in report.results:
+        word, tone = marks[result.status]
+        out.append(f"{colour(result.id, 'bold')}  {colour(word, tone)}  ({result.duration_s:.1f} s)")
+        for r in result.identities:
+            word, tone = marks[r.status]
+            if r.status == "skipped":
+                out.append(f"  {colour(word, tone):<8} {r.name}: {r.message}")
+                continue
+            stats = f"{r.examples} examples"
+            if r.budget and r.examples < r.budget and r.status == "passed":
+                stats = f"{r.examples}/{r.budget} examples"
+            if "bound" in r.detail:
+                observed = next((f"{k.removeprefix('observed_')} {v:.4g}"
+                                 for k, v in r.detail.items() if k.startswith("observed_")), "")
+                stats += f", {observed} (tolerance ±{r.detail['bound']:.3g})"
+            else:
+                stats += f", max abs {r.max_abs_error:.2e}, max rel {r.max_rel_error:.2e}"
+            out.append(f"  {colour(word, tone)}  {r.name}  [{r.regime}]  {stats}")
+            if r.status in ("failed", "error", "vacuous") and r.message:
+                out.append(indent(r.message, "      "))
+            if r.counterexample is not None:
+                text = json.dumps(r.counterexample, ensure_ascii=False)
+                out.append(indent(f"counterexample: {text[:600]}{'…' if len(text) > 600 else ''}",
+                                  "      "))
+            if r.reproduce:
+                out.append(f"      reproduce: {r.reproduce}")
+        if result.mutants:
+            killed = sum(m.killed for m in result.mutants)
+            out.append(f"  mutants: {killed}/{len(result.mutants)} killed")
+            for m in result.mutants:
+                if m.killed:
+                    out.append(f"    {colour('killed', 'green')}    {m.name} (by {m.killed_by})")
+                else:
+                    out.append(f"    {colour('SURVIVED', 'red')}  {m.name}: {m.description}")
+    for e in report.plugin_errors:
+        out.append(colour(f"plugin error: {e['plugin']}: {e['error']}", "red"))
+    seed = f", seed {report.seed}" if report.seed is not None else ", derandomized"
+    out.append(f"\nverified {len(report.results)} correspondence(s) with profile "
+               f"{report.profile}{seed}: {report.passed} passed, {report.failed} failed, "
+               f"{report.errors} errors")
+    return "\n".join(out)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from physml.verifier import verify_many
+
+    if not args.ids and not args.all:
+        raise UsageError("name correspondences to verify, or pass --all")
+    if args.ids and args.all:
+        raise UsageError("give either correspondence ids or --all, not both")
+    if args.max_examples is not None and args.max_examples < 1:
+        raise UsageError("--max-examples must be at least 1")
+    registry = _registry()
+    chosen = list(registry) if args.all else [_lookup(registry, name) for name in args.ids]
+    chosen = list({c.id: c for c in chosen}.values())
+    plugin_errors = registry.errors if args.all else []
+    progress = _Progress(not args.json, len(chosen))
+
+    def step(message: str) -> None:
+        cid = message.split(":", 1)[0]
+        if cid != progress.current:
+            progress.entry(cid)
+        progress(message)
+
+    try:
+        report = verify_many(chosen, profile=args.profile, max_examples=args.max_examples,
+                             seed=args.seed, mutants=args.mutants, database=args.database,
+                             plugin_errors=plugin_errors, progress=step)
+    finally:
+        progress.close()
+    if args.json:
+        _emit_json(report.to_json())
+    else:
+        print(_verify_text(report))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+# -- plugins ----------------------------------------------------------------------------------
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    registry = _registry()
+    rows = [{"name": p.name, "version": p.version, "distribution": p.distribution,
+             "module": p.module, "status": p.status, "ids": list(p.ids), "errors": list(p.errors)}
+            for p in registry.plugins]
+    if args.json:
+        _emit_json(rows)
+        return EXIT_OK
+    print(table(["plugin", "version", "module", "status", "ids"],
+                [[r["name"], r["version"] or "", r["module"], r["status"], ", ".join(r["ids"])]
+                 for r in rows], flexible=(2, 4)))
+    failed = [r for r in rows if r["errors"]]
+    for r in failed:
+        print(f"\n{colour(r['name'], 'bold')} {colour('errors', 'red')}:")
+        for e in r["errors"]:
+            print(indent(e, "  - "))
+    return EXIT_OK
+
+
+# -- check ------------------------------------------------------------------------------------
+
+def _catalog_files(paths: Sequence[str]) -> list[Path]:
+    files = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files += sorted(path.glob("*.yaml"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    return files
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from physml import catalog
+    from physml.registry import match_identities
+
+    registry = _registry()
+    problems: list[dict[str, str]] = []
+    if not args.paths:
+        problems = [{"file": "", "field": p, "message": e} for p, e in registry.errors]
+        checked = sum(1 for _ in registry)
+    else:
+        files = _catalog_files(args.paths)
+        vocabulary = dict(registry.concepts)
+        entries = []
+        for file in files:
+            shown = catalog.display_path(file)
+            try:
+                text = file.read_text(encoding="utf-8")
+                if file.name == catalog.CONCEPTS_FILE:
+                    vocabulary.update({c.id: c for c in catalog.parse_concepts(text, shown)})
+                else:
+                    entries.append(catalog.parse_entry(text, shown))
+            except catalog.CatalogError as error:
+                problems += [{"file": p.file, "field": p.field, "message": p.message}
+                             for p in error.problems]
+            except (OSError, UnicodeDecodeError) as error:
+                problems.append({"file": shown, "field": "", "message": f"cannot be read: {error}"})
+        for entry in entries:
+            found = catalog.check_concept_links(entry, vocabulary)
+            if entry.id in registry:
+                found += match_identities(registry.get(entry.id), entry)
+            problems += [{"file": p.file, "field": p.field, "message": p.message} for p in found]
+        checked = len(files)
+    if args.json:
+        _emit_json({"checked": checked, "problems": problems})
+    else:
+        for p in problems:
+            where = ": ".join(x for x in (p["file"], p["field"]) if x)
+            print(f"{where}: {p['message']}")
+        what = "files" if args.paths else "correspondences"
+        print(f"{checked} {what} checked, {len(problems)} problem(s)")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"physml: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="physml",
+        description="Correspondences between physics and machine learning, each one an "
+                    "executable, numerically verified statement.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"physml {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, handler: Any, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--json", action="store_true", help="print JSON instead of text")
+        p.set_defaults(handler=handler)
+        return p
+
+    command("list", cmd_list, "list every registered correspondence")
+    p = command("show", cmd_show, "describe one correspondence (id, alias or former id)")
+    p.add_argument("id")
+    p = command("eval", cmd_eval, "compute both sides for the worked example or given parameters")
+    p.add_argument("id")
+    p.add_argument("--params", metavar="FILE|-",
+                   help="JSON object of parameter name -> number or nested list ('-' for stdin)")
+    p = command("verify", cmd_verify, "run the property-based checks of correspondences")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--all", action="store_true", help="verify every registered correspondence")
+    p.add_argument("--max-examples", type=int, metavar="N", help="examples per identity")
+    p.add_argument("--seed", type=int, metavar="S", help="seed for reproducible example generation")
+    p.add_argument("--profile", choices=("dev", "default", "thorough"), default="default")
+    p.add_argument("--mutants", action="store_true",
+                   help="also check that every declared mutant is rejected")
+    p.add_argument("--database", metavar="DIR", help="keep failing examples in this folder")
+    command("plugins", cmd_plugins, "list the loaded plugins and any that failed")
+    p = command("check", cmd_check, "validate catalog YAML files without running anything")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or folders (default: every loaded catalog)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _utf8(sys.stdout)
+    _utf8(sys.stderr)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.handler(args))
+    except UsageError as error:
+        _say(f"{args.command}: {error}")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130

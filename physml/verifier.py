@@ -1,0 +1,386 @@
+"""Run identities as hypothesis properties, build reports, run mutants.
+
+Each identity becomes a property over its strategy. Settings come from physml's own profiles
+(``dev``, ``default``, ``thorough``), passed as settings objects so that a user's global
+hypothesis profiles (its ``ci`` profile, say) are never touched. There is no example database
+unless one is asked for, and no deadline: numerical checks are legitimately slow at times.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from physml.model import Comparison, Correspondence, Identity
+
+__all__ = [
+    "PROFILES",
+    "CorrespondenceReport",
+    "IdentityReport",
+    "MutantReport",
+    "Profile",
+    "VerificationReport",
+    "get_profile",
+    "jsonable",
+    "verify",
+    "verify_many",
+]
+
+
+@attrs.frozen
+class Profile:
+    """How hard to look: examples per identity, slow checks, derandomization."""
+
+    name: str
+    max_examples: int
+    include_slow: bool
+    derandomize: bool = False
+    description: str = ""
+
+
+def _profiles() -> dict[str, Profile]:
+    in_ci = bool(os.environ.get("CI"))
+    return {
+        "dev": Profile("dev", 10, include_slow=False, description="quick feedback while editing"),
+        "default": Profile("default", 50, include_slow=False, derandomize=in_ci,
+                           description="the everyday check; derandomized when CI is set"),
+        "thorough": Profile("thorough", 500, include_slow=True,
+                            description="many more examples, and the slow checks"),
+    }
+
+
+#: The profiles as seen now (``default`` is derandomized when the CI variable is set).
+PROFILES = _profiles()
+
+
+def get_profile(name: str) -> Profile:
+    profiles = _profiles()
+    if name not in profiles:
+        raise ValueError(f"unknown profile '{name}' (choose from {', '.join(profiles)})")
+    return profiles[name]
+
+
+@attrs.define
+class IdentityReport:
+    name: str
+    regime: str
+    status: str  # passed | failed | error | vacuous | skipped
+    examples: int = 0
+    budget: int = 0
+    max_abs_error: float = 0.0
+    max_rel_error: float = 0.0
+    counterexample: dict[str, Any] | None = None
+    reproduce: str | None = None
+    message: str | None = None
+    detail: dict[str, Any] = attrs.Factory(dict)
+
+
+@attrs.define
+class MutantReport:
+    name: str
+    description: str
+    killed: bool
+    killed_by: str | None = None
+    message: str | None = None
+
+
+@attrs.define
+class CorrespondenceReport:
+    id: str
+    status: str  # passed | failed | error | vacuous
+    duration_s: float
+    identities: list[IdentityReport]
+    mutants: list[MutantReport] = attrs.Factory(list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "passed"
+
+
+@attrs.define
+class VerificationReport:
+    physml_version: str
+    versions: dict[str, str]
+    profile: str
+    seed: int | None
+    results: list[CorrespondenceReport]
+    plugin_errors: list[dict[str, str]] = attrs.Factory(list)
+
+    @property
+    def passed(self) -> int:
+        return sum(r.status == "passed" for r in self.results)
+
+    @property
+    def failed(self) -> int:
+        return sum(r.status in ("failed", "vacuous") for r in self.results)
+
+    @property
+    def errors(self) -> int:
+        return sum(r.status == "error" for r in self.results) + len(self.plugin_errors)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.errors == 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = jsonable(attrs.asdict(self))
+        data.update(passed=self.passed, failed=self.failed, errors=self.errors)
+        return data
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: arrays to lists, non-finite floats to "nan", "inf", "-inf"."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):
+        return jsonable(value.tolist())
+    if hasattr(value, "item") and hasattr(value, "dtype"):
+        return jsonable(value.item())
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value
+    if isinstance(value, complex):
+        return {"real": jsonable(value.real), "imag": jsonable(value.imag)}
+    return value
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for name in ("numpy", "scipy", "hypothesis", "pluggy", "attrs", "pyyaml"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+class _Fails(AssertionError):
+    """Raised inside the property when an identity does not hold."""
+
+
+@attrs.define
+class _Tally:
+    examples: int = 0
+    max_abs: float = 0.0
+    max_rel: float = 0.0
+    last: dict[str, Any] | None = None
+    failure: Comparison | None = None
+    detail: dict[str, Any] = attrs.Factory(dict)
+
+    def add(self, comparison: Comparison) -> None:
+        self.examples += 1
+        self.max_abs = _worst(self.max_abs, comparison.abs_error)
+        self.max_rel = _worst(self.max_rel, comparison.rel_error)
+        if comparison.detail:
+            self.detail = dict(comparison.detail)
+
+
+def _worst(a: float, b: float) -> float:
+    return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
+
+
+def _settings(budget: int, profile: Profile, database: str | None, *, shrink: bool = True) -> Any:
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    phases = [Phase.explicit, Phase.reuse, Phase.generate]
+    if shrink:
+        phases.append(Phase.shrink)
+    return settings(
+        max_examples=budget,
+        derandomize=profile.derandomize,
+        database=DirectoryBasedExampleDatabase(database) if database else None,
+        deadline=None,
+        phases=phases,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        print_blob=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                               HealthCheck.large_base_example],
+    )
+
+
+def run_identity(
+    c: Correspondence,
+    identity: Identity,
+    *,
+    profile: Profile,
+    max_examples: int | None = None,
+    seed: int | None = None,
+    database: str | None = None,
+    shrink: bool = True,
+) -> IdentityReport:
+    """Run one identity as a hypothesis property and report what happened."""
+    from hypothesis import errors, example, given
+    from hypothesis import seed as fix_seed
+
+    budget = max_examples if max_examples is not None else profile.max_examples
+    if identity.max_examples is not None:
+        budget = min(budget, identity.max_examples)
+    report = IdentityReport(identity.name, identity.regime, "passed", budget=budget)
+    if identity.slow and not profile.include_slow:
+        report.status = "skipped"
+        report.message = "slow check: runs with --profile thorough"
+        return report
+
+    tally = _Tally()
+
+    def prop(params: dict[str, Any]) -> None:
+        tally.last = params
+        values = c.check_params(params)
+        comparison = identity.check(c, values)
+        tally.add(comparison)
+        if not comparison.holds:
+            tally.failure = comparison
+            raise _Fails(identity.name)
+
+    strategy = identity.strategy() if identity.strategy else c.strategy()
+    explicit = identity.examples if identity.strategy else (c.example, *c.examples)
+    test = given(strategy)(prop)
+    for params in reversed(explicit):
+        test = example(params)(test)
+    test = _settings(budget, profile, database, shrink=shrink)(test)
+    if not profile.derandomize:
+        test = fix_seed(seed if seed is not None else 0)(test)
+
+    try:
+        test()
+    except _Fails:
+        report.status = "failed"
+    except (errors.Unsatisfiable, errors.FailedHealthCheck) as error:
+        report.status = "vacuous"
+        report.message = f"no valid example was generated: {_first_line(error)}"
+    except Exception as error:  # a crash in a side or a check is reported, not raised
+        report.status = "error"
+        report.message = f"{type(error).__name__}: {_first_line(error)}"
+    if report.status == "passed" and tally.examples == 0:
+        report.status = "vacuous"
+        report.message = "no example was checked"
+    report.examples = tally.examples
+    report.max_abs_error = tally.max_abs
+    report.max_rel_error = tally.max_rel
+    report.detail = (tally.failure.detail if tally.failure else tally.detail) or {}
+    if report.status in ("failed", "error"):
+        report.counterexample = jsonable(tally.last) if tally.last is not None else None
+        if report.status == "failed" and tally.failure is not None:
+            report.message = (f"does not hold: abs error {tally.failure.abs_error:.3g}, "
+                              f"rel error {tally.failure.rel_error:.3g}")
+        options = f" --seed {seed}" if seed is not None and not profile.derandomize else ""
+        report.reproduce = f"physml verify {c.id} --profile {profile.name}{options}"
+    return report
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def run_mutant(c: Correspondence, mutant: Any, *, profile: Profile, seed: int | None,
+               max_examples: int | None = None) -> MutantReport:
+    """Apply ``mutant`` and run the identities that should reject it; killed when one fails."""
+    mutated = mutant.apply(c)
+    names = mutant.killed_by or tuple(i.name for i in c.identities)
+    for name in names:
+        identity = mutated.identity(name)
+        if identity.slow and not profile.include_slow:
+            continue
+        report = run_identity(mutated, identity, profile=profile, max_examples=max_examples,
+                              seed=seed, shrink=False)
+        if report.status in ("failed", "error"):
+            return MutantReport(mutant.name, mutant.description, True, name, report.message)
+    return MutantReport(mutant.name, mutant.description, False,
+                        message=f"survived: {', '.join(names)} still hold")
+
+
+def verify(
+    c: Correspondence,
+    *,
+    profile: str | Profile = "default",
+    max_examples: int | None = None,
+    seed: int | None = None,
+    mutants: bool = False,
+    database: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CorrespondenceReport:
+    """Verify every identity of ``c`` (and, with ``mutants``, that each mutant is rejected)."""
+    chosen = get_profile(profile) if isinstance(profile, str) else profile
+    start = time.perf_counter()
+    identities = []
+    for identity in c.identities:
+        if progress:
+            progress(f"{c.id}: {identity.name}")
+        identities.append(run_identity(c, identity, profile=chosen, max_examples=max_examples,
+                                       seed=seed, database=database))
+    mutant_reports = []
+    baseline_ok = all(r.status in ("passed", "skipped") for r in identities)
+    if mutants and not baseline_ok:
+        mutant_reports = [MutantReport(m.name, m.description, False,
+                                       message="not run: the correspondence itself does not pass")
+                          for m in c.mutants]
+    elif mutants:
+        for mutant in c.mutants:
+            if progress:
+                progress(f"{c.id}: mutant {mutant.name}")
+            mutant_reports.append(run_mutant(c, mutant, profile=chosen, seed=seed,
+                                             max_examples=max_examples))
+    statuses = {r.status for r in identities}
+    if "error" in statuses:
+        status = "error"
+    elif "failed" in statuses or any(not m.killed for m in mutant_reports):
+        status = "failed"
+    elif "vacuous" in statuses:
+        status = "vacuous"
+    else:
+        status = "passed"
+    return CorrespondenceReport(c.id, status, round(time.perf_counter() - start, 3),
+                                identities, mutant_reports)
+
+
+def verify_many(
+    correspondences: Iterable[Correspondence],
+    *,
+    profile: str = "default",
+    max_examples: int | None = None,
+    seed: int | None = None,
+    mutants: bool = False,
+    database: str | None = None,
+    plugin_errors: Iterable[tuple[str, str]] = (),
+    progress: Callable[[str], None] | None = None,
+) -> VerificationReport:
+    """Verify several correspondences into one report (the shape ``physml verify --json`` prints).
+
+    Without an explicit ``seed`` a random one is drawn and reported, so that any failure can be
+    reproduced; a derandomized profile needs no seed.
+    """
+    from physml import __version__
+
+    chosen = get_profile(profile)
+    if seed is None and not chosen.derandomize:
+        seed = random.SystemRandom().randrange(2**32)
+    results = [
+        verify(c, profile=chosen, max_examples=max_examples, seed=seed, mutants=mutants,
+               database=database, progress=progress)
+        for c in correspondences
+    ]
+    return VerificationReport(
+        physml_version=__version__,
+        versions=versions(),
+        profile=chosen.name,
+        seed=None if chosen.derandomize else seed,
+        results=results,
+        plugin_errors=[{"plugin": p, "error": e} for p, e in plugin_errors],
+    )
