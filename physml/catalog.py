@@ -117,7 +117,7 @@ class CatalogEntry:
     path: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = attrs.asdict(self, recurse=True, retain_collection_types=False)
+        data = attrs.asdict(self, recurse=True)
         data.pop("path")
         for ref in data["references"]:
             for key in ("doi", "arxiv", "url"):
@@ -140,6 +140,7 @@ class Concept:
 
 
 # -- a tiny schema language: each field is (required, parser) -----------------------------------
+
 
 class _Invalid(Exception):
     def __init__(self, field: str, message: str) -> None:
@@ -208,7 +209,9 @@ def _record(fields: Mapping[str, tuple[bool, Parser]], build: Callable[..., Any]
                 hint = difflib.get_close_matches(str(key), list(fields), n=1)
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
                 allowed = ", ".join(fields)
-                problems.append(_Invalid(_join(field, key), f"unknown key{suggestion}; allowed: {allowed}"))
+                problems.append(
+                    _Invalid(_join(field, key), f"unknown key{suggestion}; allowed: {allowed}")
+                )
         parsed = {}
         for key, (required, parser) in fields.items():
             if key not in value or value[key] is None:
@@ -240,14 +243,24 @@ def _join(parent: str, key: object) -> str:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _reference(value: Any, field: str) -> Reference:
     ref = _record(
-        {"citation": (True, _text), "doi": (False, _text), "arxiv": (False, _text),
-         "url": (False, _text)},
+        {
+            "citation": (True, _text),
+            "doi": (False, _text),
+            "arxiv": (False, _text),
+            "url": (False, _text),
+        },
         Reference,
     )(value, field)
     if ref.doi and (ref.doi.startswith("http") or not ref.doi.startswith("10.")):
@@ -257,13 +270,21 @@ def _reference(value: Any, field: str) -> Reference:
 
 _side = _record({"name": (True, _text), "description": (True, _text)}, Side)
 _row = _record(
-    {"physics": (True, _text), "learning": (True, _text), "note": (False, _optional_text),
-     "concepts": (True, _list_of(_slug, min_items=1))},
+    {
+        "physics": (True, _text),
+        "learning": (True, _text),
+        "note": (False, _optional_text),
+        "concepts": (True, _list_of(_slug, min_items=1)),
+    },
     lambda physics, learning, concepts, note="": DictionaryRow(physics, learning, note, concepts),
 )
 _identity = _record(
-    {"name": (True, _slug), "statement": (True, _text), "regime": (True, _regime),
-     "note": (False, _optional_text)},
+    {
+        "name": (True, _slug),
+        "statement": (True, _text),
+        "regime": (True, _regime),
+        "note": (False, _optional_text),
+    },
     IdentityText,
 )
 
@@ -289,7 +310,10 @@ CONCEPT_FIELDS: dict[str, tuple[bool, Parser]] = {
     "id": (True, _slug),
     "en": (True, _text),
     "zh": (True, _text),
-    "side": (True, lambda v, f: v if v in SIDES else _fail(f, f"must be one of {', '.join(SIDES)}, got {v!r}")),
+    "side": (
+        True,
+        lambda v, f: v if v in SIDES else _fail(f, f"must be one of {', '.join(SIDES)}, got {v!r}"),
+    ),
     "definition": (True, _text),
     "aliases": (False, _list_of(_text)),
 }
@@ -301,16 +325,19 @@ def _fail(field: str, message: str) -> Any:
 
 # -- loading ------------------------------------------------------------------------------------
 
+
 def _safe_load(text: str, path: str) -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader is passed explicitly
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as error:
         raise CatalogError([CatalogProblem(path, "", f"not valid YAML: {error}")]) from None
     except RecursionError:
-        raise CatalogError([CatalogProblem(path, "", "not valid YAML: nested too deeply")]) from None
+        raise CatalogError(
+            [CatalogProblem(path, "", "not valid YAML: nested too deeply")]
+        ) from None
 
 
 def _raise(path: str, problems: Iterable[_Invalid]) -> None:
@@ -330,12 +357,22 @@ def parse_entry(text: str, path: str = "<string>") -> CatalogEntry:
         _raise(path, [problem])
     stem = Path(path).name.removesuffix(".yaml")
     if path != "<string>" and entry.id != stem:
-        _raise(path, [_Invalid("id", f"is {entry.id!r} but the file is named {Path(path).name!r}; "
-                                     f"they must match ({entry.id}.yaml)")])
+        _raise(
+            path,
+            [
+                _Invalid(
+                    "id",
+                    f"is {entry.id!r} but the file is named {Path(path).name!r}; "
+                    f"they must match ({entry.id}.yaml)",
+                )
+            ],
+        )
     names = [i.name for i in entry.identities]
     for index, name in enumerate(names):
         if names.index(name) != index:
-            _raise(path, [_Invalid(f"identities[{index}].name", f"duplicate identity name {name!r}")])
+            _raise(
+                path, [_Invalid(f"identities[{index}].name", f"duplicate identity name {name!r}")]
+            )
     return attrs.evolve(entry, path=path)
 
 
@@ -343,7 +380,9 @@ def parse_concepts(text: str, path: str = "<string>") -> tuple[Concept, ...]:
     """Validate the YAML text of a concepts file (``concepts:`` followed by a list)."""
     data = _safe_load(text, path)
     if not isinstance(data, dict) or set(data) != {"concepts"}:
-        _raise(path, [_Invalid("", "the file must hold one key, 'concepts', with a list of concepts")])
+        _raise(
+            path, [_Invalid("", "the file must hold one key, 'concepts', with a list of concepts")]
+        )
     try:
         concepts = _list_of(_record(CONCEPT_FIELDS, Concept))(data["concepts"], "concepts")
     except _Problems as many:
@@ -353,7 +392,9 @@ def parse_concepts(text: str, path: str = "<string>") -> tuple[Concept, ...]:
     seen: dict[str, int] = {}
     for index, concept in enumerate(concepts):
         if concept.id in seen:
-            _raise(path, [_Invalid(f"concepts[{index}].id", f"duplicate concept id {concept.id!r}")])
+            _raise(
+                path, [_Invalid(f"concepts[{index}].id", f"duplicate concept id {concept.id!r}")]
+            )
         seen[concept.id] = index
     return tuple(attrs.evolve(c, path=path) for c in concepts)
 
@@ -402,7 +443,9 @@ def load_folder(folder: Path | Traversable) -> Folder:
     return Folder(tuple(entries), concepts, tuple(problems))
 
 
-def check_concept_links(entry: CatalogEntry, vocabulary: Mapping[str, Concept]) -> list[CatalogProblem]:
+def check_concept_links(
+    entry: CatalogEntry, vocabulary: Mapping[str, Concept]
+) -> list[CatalogProblem]:
     """Problems for dictionary rows that link concepts missing from the vocabulary."""
     problems = []
     for r, row in enumerate(entry.dictionary):
@@ -410,8 +453,12 @@ def check_concept_links(entry: CatalogEntry, vocabulary: Mapping[str, Concept]) 
             if concept not in vocabulary:
                 hint = difflib.get_close_matches(concept, list(vocabulary), n=1)
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-                problems.append(CatalogProblem(
-                    entry.path, f"dictionary[{r}].concepts[{c}]",
-                    f"unknown concept '{concept}'{suggestion}; concepts are defined in {CONCEPTS_FILE}",
-                ))
+                problems.append(
+                    CatalogProblem(
+                        entry.path,
+                        f"dictionary[{r}].concepts[{c}]",
+                        f"unknown concept '{concept}'{suggestion}; concepts are defined in "
+                        f"{CONCEPTS_FILE}",
+                    )
+                )
     return problems

@@ -35,6 +35,7 @@ class UsageError(Exception):
 
 # -- helpers ------------------------------------------------------------------------------------
 
+
 def _utf8(stream: TextIO) -> None:
     if hasattr(stream, "reconfigure") and (stream.encoding or "").lower() not in ("utf-8", "utf8"):
         stream.reconfigure(encoding="utf-8")
@@ -78,11 +79,13 @@ def _short(value: Any, limit: int = 60) -> str:
     if isinstance(value, (list, tuple)) or hasattr(value, "shape"):
         array = np.asarray(value)
         if array.dtype.kind in "fc":
-            text = np.array2string(array, precision=6, separator=", ", threshold=8, edgeitems=3,
-                                   max_line_width=10**6)
+            text = np.array2string(
+                array, precision=6, separator=", ", threshold=8, edgeitems=3, max_line_width=10**6
+            )
         else:
-            text = np.array2string(array, separator=", ", threshold=8, edgeitems=3,
-                                   max_line_width=10**6)
+            text = np.array2string(
+                array, separator=", ", threshold=8, edgeitems=3, max_line_width=10**6
+            )
         text = " ".join(text.split())
         if array.ndim:
             text += f"  (shape {array.shape})" if array.ndim > 1 or array.size > 8 else ""
@@ -93,6 +96,7 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 # -- list -------------------------------------------------------------------------------------
+
 
 def _summary(c: Any) -> dict[str, Any]:
     entry = c.catalog
@@ -118,19 +122,34 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         print("no correspondences are registered (see `physml plugins`)")
         return EXIT_OK
-    print(table(["id", "regime", "§", "physics", "learning"],
-                [[r["id"], r["regime"], r["essay_section"], r["physics"], r["learning"]]
-                 for r in rows], flexible=(3, 4)))
-    print(f"\n{len(rows)} correspondences. `physml show ID` describes one; "
-          "`physml verify --all` checks them all.")
+    print(
+        table(
+            ["id", "regime", "§", "physics", "learning"],
+            [[r["id"], r["regime"], r["essay_section"], r["physics"], r["learning"]] for r in rows],
+            flexible=(3, 4),
+        )
+    )
+    print(
+        f"\n{len(rows)} correspondences. `physml show ID` describes one; "
+        "`physml verify --all` checks them all."
+    )
     return EXIT_OK
 
 
 # -- show -------------------------------------------------------------------------------------
 
+
 def _parameter_json(c: Any) -> list[dict[str, Any]]:
-    return [{"name": p.name, "description": p.description, "domain": p.domain, "shape": p.shape,
-             "example": c.example[p.name]} for p in c.parameters]
+    return [
+        {
+            "name": p.name,
+            "description": p.description,
+            "domain": p.domain,
+            "shape": p.shape,
+            "example": c.example[p.name],
+        }
+        for p in c.parameters
+    ]
 
 
 def _identity_json(c: Any) -> list[dict[str, Any]]:
@@ -138,17 +157,19 @@ def _identity_json(c: Any) -> list[dict[str, Any]]:
     out = []
     for identity in c.identities:
         entry = text[identity.name]
-        out.append({
-            "name": identity.name,
-            "regime": identity.regime,
-            "statement": entry.statement,
-            "note": entry.note,
-            "tolerance": identity.tolerance,
-            "reason": identity.reason,
-            "own_parameters": identity.strategy is not None,
-            "slow": identity.slow,
-            "max_examples": identity.max_examples,
-        })
+        out.append(
+            {
+                "name": identity.name,
+                "regime": identity.regime,
+                "statement": entry.statement,
+                "note": entry.note,
+                "tolerance": identity.tolerance,
+                "reason": identity.reason,
+                "own_parameters": identity.strategy is not None,
+                "slow": identity.slow,
+                "max_examples": identity.max_examples,
+            }
+        )
     return out
 
 
@@ -158,11 +179,15 @@ def show_json(c: Any) -> dict[str, Any]:
         plugin=c.plugin,
         parameters=_parameter_json(c),
         identities=_identity_json(c),
-        mutants=[{"name": m.name, "description": m.description, "killed_by": list(m.killed_by)}
-                 for m in c.mutants],
+        mutants=[
+            {"name": m.name, "description": m.description, "killed_by": list(m.killed_by)}
+            for m in c.mutants
+        ],
         worked_example={"params": dict(c.example), "command": f"physml eval {c.id}"},
-        observables={"physics": list(c.physics.observables),
-                     "learning": list(c.learning.observables)},
+        observables={
+            "physics": list(c.physics.observables),
+            "learning": list(c.learning.observables),
+        },
     )
     return data
 
@@ -181,22 +206,33 @@ def cmd_show(args: argparse.Namespace) -> int:
     out: list[str] = []
     out.append(_heading(f"{c.id}: {data['title']}"))
     out.append(f"{data['title_zh']}")
-    out.append(f"regime: {c.regime}    essay section: §{data['essay_section']}    "
-               f"plugin: {c.plugin}")
+    out.append(
+        f"regime: {c.regime}    essay section: §{data['essay_section']}    plugin: {c.plugin}"
+    )
     if data["tags"]:
         out.append(f"tags: {', '.join(data['tags'])}")
     if data["aliases"] or data["former_ids"]:
-        out.append(indent(f"also known as: {', '.join([*data['aliases'], *data['former_ids']])}", ""))
+        out.append(
+            indent(f"also known as: {', '.join([*data['aliases'], *data['former_ids']])}", "")
+        )
     out += ["", indent(data["summary"], "")]
     for side in ("physics", "learning"):
-        out += ["", _heading(f"{side.capitalize()}: {data[side]['name']}"),
-                indent(data[side]["description"])]
+        out += [
+            "",
+            _heading(f"{side.capitalize()}: {data[side]['name']}"),
+            indent(data[side]["description"]),
+        ]
         observables = data["observables"][side]
         out.append(indent(f"observables: {', '.join(f'{side}.{o}' for o in observables)}"))
-    out += ["", _heading("Dictionary"),
-            table(["physics", "learning", "note"],
-                  [[r["physics"], r["learning"], r["note"]] for r in data["dictionary"]],
-                  flexible=(0, 1, 2))]
+    out += [
+        "",
+        _heading("Dictionary"),
+        table(
+            ["physics", "learning", "note"],
+            [[r["physics"], r["learning"], r["note"]] for r in data["dictionary"]],
+            flexible=(0, 1, 2),
+        ),
+    ]
     out += ["", _heading("Identities")]
     for i in data["identities"]:
         flags = []
@@ -214,24 +250,32 @@ def cmd_show(args: argparse.Namespace) -> int:
     if data["assumptions"]:
         out += ["", _heading("Assumptions")]
         out += [indent(a, "  - ") for a in data["assumptions"]]
-    out += ["", _heading("Parameters"),
-            table(["name", "shape", "domain", "description"],
-                  [[p["name"], p["shape"], p["domain"], p["description"]]
-                   for p in data["parameters"]], flexible=(2, 3))]
+    out += [
+        "",
+        _heading("Parameters"),
+        table(
+            ["name", "shape", "domain", "description"],
+            [[p["name"], p["shape"], p["domain"], p["description"]] for p in data["parameters"]],
+            flexible=(2, 3),
+        ),
+    ]
     out += ["", _heading("Worked example")]
     for p in data["parameters"]:
         out.append(indent(f"{p['name']} = {json.dumps(p['example'], ensure_ascii=False)}", "  "))
     out.append(f"  $ physml eval {c.id}")
-    out.append(f"  $ physml eval {c.id} --params my-params.json   "
-               "(JSON object: parameter name -> number or nested list)")
+    out.append(f"  $ physml eval {c.id} --params my-params.json")
+    out.append("    (a JSON object of parameter name -> number or nested list; '-' reads stdin)")
     out += ["", _heading("Mutants (wrong versions verification must reject)")]
     for m in data["mutants"]:
         killers = f" [killed by {', '.join(m['killed_by'])}]" if m["killed_by"] else ""
         out.append(indent(f"{m['name']}: {m['description']}{killers}", "  - "))
     out += ["", _heading("References")]
     for r in data["references"]:
-        ids = [f"doi:{r['doi']}" if "doi" in r else "", f"arXiv:{r['arxiv']}" if "arxiv" in r else "",
-               r.get("url", "")]
+        ids = [
+            f"doi:{r['doi']}" if "doi" in r else "",
+            f"arXiv:{r['arxiv']}" if "arxiv" in r else "",
+            r.get("url", ""),
+        ]
         tail = " ".join(x for x in ids if x)
         out.append(indent(f"{r['citation']}{' ' + tail if tail else ''}", "  - "))
     print("\n".join(out))
@@ -239,6 +283,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 # -- eval -------------------------------------------------------------------------------------
+
 
 def _read_params(source: str | None) -> dict[str, Any] | None:
     if source is None:
@@ -264,18 +309,33 @@ def evaluate_identities(c: Any, evaluation: Any) -> list[dict[str, Any]]:
     results = []
     for identity in c.identities:
         row: dict[str, Any] = {"name": identity.name, "regime": identity.regime}
-        if identity.strategy is not None:
-            row.update(holds=None, abs_error=None, rel_error=None,
-                       note="checks its own parameter family: run `physml verify`")
+        own_family = identity.strategy is not None
+        if own_family and not identity.examples:
+            row.update(
+                holds=None,
+                abs_error=None,
+                rel_error=None,
+                note="checks its own parameter family: run `physml verify`",
+            )
         else:
+            params = identity.examples[0] if own_family else evaluation.params
+            if own_family:
+                row["note"] = "own parameter family: checked on its own example"
             try:
-                comparison = identity.check(c, evaluation.params)
+                comparison = identity.check(c, dict(params))
             except UnsatisfiedAssumption:
-                row.update(holds=None, abs_error=None, rel_error=None,
-                           note="these parameters are outside this identity's domain")
+                row.update(
+                    holds=None,
+                    abs_error=None,
+                    rel_error=None,
+                    note="these parameters are outside this identity's domain",
+                )
             else:
-                row.update(holds=comparison.holds, abs_error=comparison.abs_error,
-                           rel_error=comparison.rel_error)
+                row.update(
+                    holds=comparison.holds,
+                    abs_error=comparison.abs_error,
+                    rel_error=comparison.rel_error,
+                )
                 if comparison.detail:
                     row["detail"] = dict(comparison.detail)
         results.append(row)
@@ -295,16 +355,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     holds = all(r["holds"] is not False for r in identities)
     if args.json:
-        _emit_json({"id": c.id, "params": evaluation.params, "physics": evaluation.physics,
-                    "learning": evaluation.learning, "identities": identities})
+        _emit_json(
+            {
+                "id": c.id,
+                "params": evaluation.params,
+                "physics": evaluation.physics,
+                "learning": evaluation.learning,
+                "identities": identities,
+            }
+        )
         return EXIT_OK if holds else EXIT_FAILED
     out = [_heading(f"{c.id}: {c.title}"), "", _heading("Parameters")]
     out += [f"  {k} = {_short(v, WIDTH - 6 - width(k))}" for k, v in evaluation.params.items()]
     for side in ("physics", "learning"):
         values = getattr(evaluation, side)
         out += ["", _heading(f"{side.capitalize()} ({getattr(c, side).name})")]
-        out += [f"  {side}.{k} = {_short(v, WIDTH - 6 - width(side) - width(k))}"
-                for k, v in values.items()]
+        out += [
+            f"  {side}.{k} = {_short(v, WIDTH - 6 - width(side) - width(k))}"
+            for k, v in values.items()
+        ]
     out += ["", _heading("Identities")]
     rows = []
     for r in identities:
@@ -312,14 +381,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
             rows.append([r["name"], "—", "", "", r.get("note", "")])
         else:
             mark = colour("holds", "green") if r["holds"] else colour("FAILS", "red")
-            rows.append([r["name"], mark, f"{r['abs_error']:.2e}", f"{r['rel_error']:.2e}", ""])
-    out.append(table(["identity", "result", "abs error", "rel error", "note"], rows,
-                     flexible=(0, 4)))
+            rows.append(
+                [
+                    r["name"],
+                    mark,
+                    f"{r['abs_error']:.2e}",
+                    f"{r['rel_error']:.2e}",
+                    r.get("note", ""),
+                ]
+            )
+    out.append(
+        table(["identity", "result", "abs error", "rel error", "note"], rows, flexible=(0, 4))
+    )
     print("\n".join(out))
     return EXIT_OK if holds else EXIT_FAILED
 
 
 # -- verify -----------------------------------------------------------------------------------
+
 
 class _Progress:
     """One self-overwriting status line on stderr, only when stderr is a terminal."""
@@ -348,11 +427,18 @@ class _Progress:
 
 def _verify_text(report: Any) -> str:
     out = []
-    marks = {"passed": ("ok", "green"), "failed": ("FAILED", "red"), "error": ("ERROR", "red"),
-             "vacuous": ("VACUOUS", "red"), "skipped": ("skipped", "dim")}
+    marks = {
+        "passed": ("ok", "green"),
+        "failed": ("FAILED", "red"),
+        "error": ("ERROR", "red"),
+        "vacuous": ("VACUOUS", "red"),
+        "skipped": ("skipped", "dim"),
+    }
     for result in report.results:
         word, tone = marks[result.status]
-        out.append(f"{colour(result.id, 'bold')}  {colour(word, tone)}  ({result.duration_s:.1f} s)")
+        out.append(
+            f"{colour(result.id, 'bold')}  {colour(word, tone)}  ({result.duration_s:.1f} s)"
+        )
         for r in result.identities:
             word, tone = marks[r.status]
             if r.status == "skipped":
@@ -362,8 +448,14 @@ def _verify_text(report: Any) -> str:
             if r.budget and r.examples < r.budget and r.status == "passed":
                 stats = f"{r.examples}/{r.budget} examples"
             if "bound" in r.detail:
-                observed = next((f"{k.removeprefix('observed_')} {v:.4g}"
-                                 for k, v in r.detail.items() if k.startswith("observed_")), "")
+                observed = next(
+                    (
+                        f"{k.removeprefix('observed_')} {v:.4g}"
+                        for k, v in r.detail.items()
+                        if k.startswith("observed_")
+                    ),
+                    "",
+                )
                 stats += f", {observed} (tolerance ±{r.detail['bound']:.3g})"
             else:
                 stats += f", max abs {r.max_abs_error:.2e}, max rel {r.max_rel_error:.2e}"
@@ -372,8 +464,11 @@ def _verify_text(report: Any) -> str:
                 out.append(indent(r.message, "      "))
             if r.counterexample is not None:
                 text = json.dumps(r.counterexample, ensure_ascii=False)
-                out.append(indent(f"counterexample: {text[:600]}{'…' if len(text) > 600 else ''}",
-                                  "      "))
+                out.append(
+                    indent(
+                        f"counterexample: {text[:600]}{'…' if len(text) > 600 else ''}", "      "
+                    )
+                )
             if r.reproduce:
                 out.append(f"      reproduce: {r.reproduce}")
         if result.mutants:
@@ -387,9 +482,11 @@ def _verify_text(report: Any) -> str:
     for e in report.plugin_errors:
         out.append(colour(f"plugin error: {e['plugin']}: {e['error']}", "red"))
     seed = f", seed {report.seed}" if report.seed is not None else ", derandomized"
-    out.append(f"\nverified {len(report.results)} correspondence(s) with profile "
-               f"{report.profile}{seed}: {report.passed} passed, {report.failed} failed, "
-               f"{report.errors} errors")
+    out.append(
+        f"\nverified {len(report.results)} correspondence(s) with profile "
+        f"{report.profile}{seed}: {report.passed} passed, {report.failed} failed, "
+        f"{report.errors} errors"
+    )
     return "\n".join(out)
 
 
@@ -415,9 +512,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
         progress(message)
 
     try:
-        report = verify_many(chosen, profile=args.profile, max_examples=args.max_examples,
-                             seed=args.seed, mutants=args.mutants, database=args.database,
-                             plugin_errors=plugin_errors, progress=step)
+        report = verify_many(
+            chosen,
+            profile=args.profile,
+            max_examples=args.max_examples,
+            seed=args.seed,
+            mutants=args.mutants,
+            database=args.database,
+            plugin_errors=plugin_errors,
+            progress=step,
+        )
     finally:
         progress.close()
     if args.json:
@@ -429,17 +533,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 # -- plugins ----------------------------------------------------------------------------------
 
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     registry = _registry()
-    rows = [{"name": p.name, "version": p.version, "distribution": p.distribution,
-             "module": p.module, "status": p.status, "ids": list(p.ids), "errors": list(p.errors)}
-            for p in registry.plugins]
+    rows = [
+        {
+            "name": p.name,
+            "version": p.version,
+            "distribution": p.distribution,
+            "module": p.module,
+            "status": p.status,
+            "ids": list(p.ids),
+            "errors": list(p.errors),
+        }
+        for p in registry.plugins
+    ]
     if args.json:
         _emit_json(rows)
         return EXIT_OK
-    print(table(["plugin", "version", "module", "status", "ids"],
-                [[r["name"], r["version"] or "", r["module"], r["status"], ", ".join(r["ids"])]
-                 for r in rows], flexible=(2, 4)))
+    print(
+        table(
+            ["plugin", "version", "module", "status", "ids"],
+            [
+                [r["name"], r["version"] or "", r["module"], r["status"], ", ".join(r["ids"])]
+                for r in rows
+            ],
+            flexible=(2, 4),
+        )
+    )
     failed = [r for r in rows if r["errors"]]
     for r in failed:
         print(f"\n{colour(r['name'], 'bold')} {colour('errors', 'red')}:")
@@ -449,6 +570,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 # -- check ------------------------------------------------------------------------------------
+
 
 def _catalog_files(paths: Sequence[str]) -> list[Path]:
     files = []
@@ -485,8 +607,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 else:
                     entries.append(catalog.parse_entry(text, shown))
             except catalog.CatalogError as error:
-                problems += [{"file": p.file, "field": p.field, "message": p.message}
-                             for p in error.problems]
+                problems += [
+                    {"file": p.file, "field": p.field, "message": p.message} for p in error.problems
+                ]
             except (OSError, UnicodeDecodeError) as error:
                 problems.append({"file": shown, "field": "", "message": f"cannot be read: {error}"})
         for entry in entries:
@@ -508,6 +631,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # -- parser -----------------------------------------------------------------------------------
 
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -518,7 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="physml",
         description="Correspondences between physics and machine learning, each one an "
-                    "executable, numerically verified statement.",
+        "executable, numerically verified statement.",
         epilog=ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -536,21 +660,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p = command("eval", cmd_eval, "compute both sides for the worked example or given parameters")
     p.add_argument("id")
-    p.add_argument("--params", metavar="FILE|-",
-                   help="JSON object of parameter name -> number or nested list ('-' for stdin)")
+    p.add_argument(
+        "--params",
+        metavar="FILE|-",
+        help="JSON object of parameter name -> number or nested list ('-' for stdin)",
+    )
     p = command("verify", cmd_verify, "run the property-based checks of correspondences")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--all", action="store_true", help="verify every registered correspondence")
     p.add_argument("--max-examples", type=int, metavar="N", help="examples per identity")
     p.add_argument("--seed", type=int, metavar="S", help="seed for reproducible example generation")
     p.add_argument("--profile", choices=("dev", "default", "thorough"), default="default")
-    p.add_argument("--mutants", action="store_true",
-                   help="also check that every declared mutant is rejected")
+    p.add_argument(
+        "--mutants", action="store_true", help="also check that every declared mutant is rejected"
+    )
     p.add_argument("--database", metavar="DIR", help="keep failing examples in this folder")
     command("plugins", cmd_plugins, "list the loaded plugins and any that failed")
     p = command("check", cmd_check, "validate catalog YAML files without running anything")
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="files or folders (default: every loaded catalog)")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or folders (default: every loaded catalog)"
+    )
     return parser
 
 

@@ -18,7 +18,9 @@ EPS = 2.220446049250313e-16
 _TINY = 1e-300
 
 
-def close(actual: Any, expected: Any, *, atol: Any = 0.0, rtol: Any = 0.0, label: str = "") -> Comparison:
+def close(
+    actual: Any, expected: Any, *, atol: Any = 0.0, rtol: Any = 0.0, label: str = ""
+) -> Comparison:
     """Compare two numbers or arrays elementwise under an absolute and a relative tolerance."""
     import numpy as np
 
@@ -65,7 +67,9 @@ def at_most(value: Any, bound: Any, *, label: str = "value") -> Comparison:
     )
 
 
-def rate(errors: Any, controls: Any, *, expected: float, tolerance: float, label: str = "rate") -> Comparison:
+def rate(
+    errors: Any, controls: Any, *, expected: float, tolerance: float, label: str = "rate"
+) -> Comparison:
     """Fit ``log|error| = p log(control) + c`` and check ``|p - expected| <= tolerance``.
 
     For a ``limit`` identity: ``controls`` is the sweep (a step size, 1/N, a temperature) and
@@ -77,14 +81,23 @@ def rate(errors: Any, controls: Any, *, expected: float, tolerance: float, label
     e = np.abs(np.asarray(errors, dtype=float))
     h = np.asarray(controls, dtype=float)
     if np.any(e <= 0) or np.any(~np.isfinite(e)):
-        return Comparison(holds=False, abs_error=float("nan"), rel_error=float("nan"),
-                          detail={"errors": e.tolist(), "note": "zero or non-finite error in sweep"})
+        return Comparison(
+            holds=False,
+            abs_error=float("nan"),
+            rel_error=float("nan"),
+            detail={"errors": e.tolist(), "note": "zero or non-finite error in sweep"},
+        )
     slope = float(np.polyfit(np.log(h), np.log(e), 1)[0])
     deviation = abs(slope - expected)
     return Comparison(
         holds=deviation <= tolerance,
         abs_error=deviation,
         rel_error=deviation / abs(expected) if expected else deviation,
-        detail={f"observed_{label}": slope, f"expected_{label}": expected,
-                "bound": tolerance, "errors": e.tolist(), "controls": h.tolist()},
+        detail={
+            f"observed_{label}": slope,
+            f"expected_{label}": expected,
+            "bound": tolerance,
+            "errors": e.tolist(),
+            "controls": h.tolist(),
+        },
     )

@@ -103,7 +103,7 @@ class Parameter:
     neutral: Callable[[Params], Any] | None = None
 
     def coerce(self, value: object) -> Any:
-        """Convert a JSON-like value to a float, an int or a numpy array, or raise ParameterError."""
+        """Convert a JSON-like value to a float, an int or an array; raise ParameterError."""
         import numpy as np
 
         if isinstance(value, (str, bytes, bool)) or value is None or isinstance(value, Mapping):
@@ -117,7 +117,9 @@ class Parameter:
                 "rectangular and hold only numbers)",
             ) from None
         if array.ndim != self.ndim:
-            got = "a scalar" if array.ndim == 0 else f"a {array.ndim}-D array of shape {array.shape}"
+            got = (
+                "a scalar" if array.ndim == 0 else f"a {array.ndim}-D array of shape {array.shape}"
+            )
             raise ParameterError(self.name, f"expected {self._kind()}, got {got}")
         if array.size == 0:
             raise ParameterError(self.name, "must not be empty")
@@ -129,7 +131,8 @@ class Parameter:
             if np.any(array != np.round(array)):
                 index = np.argwhere(array != np.round(array))[0]
                 raise ParameterError(
-                    self.name, f"must hold integers, got {array[tuple(index)]}{_where(index, array.ndim)}"
+                    self.name,
+                    f"must hold integers, got {array[tuple(index)]}{_where(index, array.ndim)}",
                 )
             array = array.astype(np.int64)
         self._check_bounds(array)
@@ -289,7 +292,9 @@ class Evaluation:
 Patch = Callable[[Params, dict[str, Any]], Observables]
 
 
-def _patched(compute: Callable[[Params], Observables], patch: Patch) -> Callable[[Params], Observables]:
+def _patched(
+    compute: Callable[[Params], Observables], patch: Patch
+) -> Callable[[Params], Observables]:
     def patched(params: Params) -> dict[str, Any]:
         observables = dict(compute(params))
         observables.update(patch(params, observables))
@@ -349,7 +354,8 @@ class Correspondence:
             unknown = [n for n in mutant.killed_by if n not in known]
             if unknown:
                 raise ValueError(
-                    f"{self.id}: mutant '{mutant.name}' names unknown identities: {', '.join(unknown)}"
+                    f"{self.id}: mutant '{mutant.name}' names unknown identities: "
+                    f"{', '.join(unknown)}"
                 )
         missing = [p.name for p in self.parameters if p.name not in self.example]
         if missing:
@@ -379,7 +385,7 @@ class Correspondence:
         if unknown:
             import difflib
 
-            hint = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+            hint = difflib.get_close_matches(unknown[0], sorted(known), n=1, cutoff=0.5)
             suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
             raise ParameterError(
                 unknown[0],

@@ -87,8 +87,15 @@ class _Plugin:
     disabled: bool = False
 
     def freeze(self) -> PluginInfo:
-        return PluginInfo(self.name, self.module, self.version, self.distribution,
-                          tuple(sorted(self.ids)), tuple(self.errors), self.disabled)
+        return PluginInfo(
+            self.name,
+            self.module,
+            self.version,
+            self.distribution,
+            tuple(sorted(self.ids)),
+            tuple(self.errors),
+            self.disabled,
+        )
 
 
 class Registry:
@@ -154,8 +161,12 @@ def _entry_point_plugins(disabled: set[str]) -> list[_Plugin]:
         if ep.name in found:  # the same distribution seen twice on sys.path
             continue
         dist = getattr(ep, "dist", None)
-        plugin = _Plugin(ep.name, ep.value, dist.version if dist else None,
-                         dist.metadata["Name"] if dist else None)
+        plugin = _Plugin(
+            ep.name,
+            ep.value,
+            dist.version if dist else None,
+            dist.metadata["Name"] if dist else None,
+        )
         found[ep.name] = plugin
         if ep.name in disabled:
             plugin.disabled = True
@@ -230,19 +241,24 @@ def _call(manager: Any, hook: str, plugin: _Plugin) -> list[Any]:
     return results
 
 
-def _collect_correspondences(manager: Any, live: list[_Plugin]) -> dict[str, tuple[Correspondence, _Plugin]]:
+def _collect_correspondences(
+    manager: Any, live: list[_Plugin]
+) -> dict[str, tuple[Correspondence, _Plugin]]:
     owners: dict[str, tuple[Correspondence, _Plugin]] = {}
     clashes: set[str] = set()
     for plugin in live:
         for c in _call(manager, "physml_correspondences", plugin):
             if not isinstance(c, Correspondence):
                 plugin.errors.append(
-                    f"physml_correspondences() returned {type(c).__name__}, not a Correspondence")
+                    f"physml_correspondences() returned {type(c).__name__}, not a Correspondence"
+                )
                 continue
             if c.id in owners:
                 other = owners[c.id][1]
-                message = (f"correspondence '{c.id}' is registered by both plugins "
-                           f"'{other.name}' and '{plugin.name}'")
+                message = (
+                    f"correspondence '{c.id}' is registered by both plugins "
+                    f"'{other.name}' and '{plugin.name}'"
+                )
                 for p in {other.name: other, plugin.name: plugin}.values():
                     p.errors.append(message)
                 clashes.add(c.id)
@@ -261,7 +277,9 @@ def _collect_folders(manager: Any, live: list[_Plugin]) -> list[tuple[Path | Tra
                 folder = Path(folder)
             key = str(Path(str(folder)).resolve()) if isinstance(folder, Path) else str(folder)
             if not folder.is_dir():
-                plugin.errors.append(f"physml_catalog_dirs() returned {folder}, which is not a folder")
+                plugin.errors.append(
+                    f"physml_catalog_dirs() returned {folder}, which is not a folder"
+                )
                 continue
             folders.setdefault(key, (folder, plugin))
     return list(folders.values())
@@ -283,14 +301,18 @@ def _read_folders(
             implementations.pop(stem, None)
         for concept in content.concepts:
             if concept.id in concepts:
-                plugin.errors.append(f"catalog: {concept.path}: concept '{concept.id}' is already "
-                                     f"defined in {concepts[concept.id].path}")
+                plugin.errors.append(
+                    f"catalog: {concept.path}: concept '{concept.id}' is already "
+                    f"defined in {concepts[concept.id].path}"
+                )
                 continue
             concepts[concept.id] = concept
         for entry in content.entries:
             if entry.id in entries:
-                plugin.errors.append(f"catalog: {entry.path}: entry '{entry.id}' is already "
-                                     f"defined in {entries[entry.id][0].path}")
+                plugin.errors.append(
+                    f"catalog: {entry.path}: entry '{entry.id}' is already "
+                    f"defined in {entries[entry.id][0].path}"
+                )
                 continue
             entries[entry.id] = (entry, plugin)
     return entries, concepts
@@ -306,8 +328,10 @@ def _join(
     for cid, (c, plugin) in implementations.items():
         entry = entries[cid][0] if cid in entries else None
         if entry is None:
-            plugin.errors.append(f"correspondence '{cid}' has no catalog entry ({cid}.yaml in a "
-                                 "folder returned by physml_catalog_dirs)")
+            plugin.errors.append(
+                f"correspondence '{cid}' has no catalog entry ({cid}.yaml in a "
+                "folder returned by physml_catalog_dirs)"
+            )
             continue
         problems = _catalog.check_concept_links(entry, concepts) + match_identities(c, entry)
         if problems:
@@ -320,8 +344,10 @@ def _join(
     if everything_loaded:
         for cid, (entry, folder_plugin) in entries.items():
             if cid not in implementations:
-                folder_plugin.errors.append(f"catalog: {entry.path}: entry '{cid}' has no "
-                                            "implementation (no plugin registers this id)")
+                folder_plugin.errors.append(
+                    f"catalog: {entry.path}: entry '{cid}' has no "
+                    "implementation (no plugin registers this id)"
+                )
     return joined
 
 
@@ -329,24 +355,41 @@ def match_identities(c: Correspondence, entry: CatalogEntry) -> list[_catalog.Ca
     """The catalog and the code must name the same identities with the same regimes."""
     problems = []
     if c.regime != entry.regime:
-        problems.append(_catalog.CatalogProblem(
-            entry.path, "regime", f"is {entry.regime!r} but the implementation says {c.regime!r}"))
+        problems.append(
+            _catalog.CatalogProblem(
+                entry.path,
+                "regime",
+                f"is {entry.regime!r} but the implementation says {c.regime!r}",
+            )
+        )
     code = {i.name: i for i in c.identities}
     text = {i.name: i for i in entry.identities}
     for index, identity in enumerate(entry.identities):
         if identity.name not in code:
-            problems.append(_catalog.CatalogProblem(
-                entry.path, f"identities[{index}].name",
-                f"'{identity.name}' is not an identity of the implementation "
-                f"(it has: {', '.join(code)})"))
+            problems.append(
+                _catalog.CatalogProblem(
+                    entry.path,
+                    f"identities[{index}].name",
+                    f"'{identity.name}' is not an identity of the implementation "
+                    f"(it has: {', '.join(code)})",
+                )
+            )
         elif code[identity.name].regime != identity.regime:
-            problems.append(_catalog.CatalogProblem(
-                entry.path, f"identities[{index}].regime",
-                f"is {identity.regime!r} but the implementation says {code[identity.name].regime!r}"))
+            problems.append(
+                _catalog.CatalogProblem(
+                    entry.path,
+                    f"identities[{index}].regime",
+                    f"is {identity.regime!r} but the implementation says "
+                    f"{code[identity.name].regime!r}",
+                )
+            )
     for name in code:
         if name not in text:
-            problems.append(_catalog.CatalogProblem(
-                entry.path, "identities", f"the implementation's identity '{name}' is missing"))
+            problems.append(
+                _catalog.CatalogProblem(
+                    entry.path, "identities", f"the implementation's identity '{name}' is missing"
+                )
+            )
     return problems
 
 

@@ -57,11 +57,19 @@ def pad(text: str, columns: int) -> str:
 
 
 def indent(text: str, prefix: str = "  ", columns: int = WIDTH) -> str:
-    return "\n".join(prefix + line for line in wrap(text, columns - width(prefix)))
+    """Wrap ``text`` after ``prefix``; continuation lines hang under the first line's text."""
+    hanging = " " * width(prefix)
+    lines = wrap(text, columns - width(prefix))
+    return "\n".join((prefix if i == 0 else hanging) + line for i, line in enumerate(lines))
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, columns: int = WIDTH,
-          flexible: Sequence[int] = ()) -> str:
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    columns: int = WIDTH,
+    flexible: Sequence[int] = (),
+) -> str:
     """A table that fits ``columns``; the ``flexible`` columns wrap to make room."""
     ncol = len(headers)
     natural = [max([width(headers[i])] + [width(r[i]) for r in rows]) for i in range(ncol)]
@@ -69,20 +77,24 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, columns: int
     sizes = list(natural)
     flex = list(flexible) or [max(range(ncol), key=lambda i: natural[i])]
     excess = sum(sizes) + gaps - columns
-    while excess > 0:
+    while excess > 0:  # take a column at a time from the widest flexible one
         widest = max(flex, key=lambda i: sizes[i])
         if sizes[widest] <= 12:
             break
-        cut = min(excess, sizes[widest] - 12)
-        sizes[widest] -= cut
-        excess -= cut
-    out = ["  ".join(pad(h, sizes[i]) for i, h in enumerate(headers)).rstrip(),
-           "  ".join("-" * sizes[i] for i in range(ncol))]
+        sizes[widest] -= 1
+        excess -= 1
+    out = [
+        "  ".join(pad(h, sizes[i]) for i, h in enumerate(headers)).rstrip(),
+        "  ".join("-" * sizes[i] for i in range(ncol)),
+    ]
     for row in rows:
         cells = [wrap(str(cell), sizes[i]) for i, cell in enumerate(row)]
         for k in range(max(len(c) for c in cells)):
-            out.append("  ".join(pad(c[k] if k < len(c) else "", sizes[i])
-                                 for i, c in enumerate(cells)).rstrip())
+            out.append(
+                "  ".join(
+                    pad(c[k] if k < len(c) else "", sizes[i]) for i, c in enumerate(cells)
+                ).rstrip()
+            )
     return "\n".join(out)
 
 

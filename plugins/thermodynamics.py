@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from physml_plugins import catalog_folder
+
 from physml import (
     Comparison,
     Correspondence,
@@ -28,13 +30,12 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
 
 # -- physics side: the canonical ensemble -------------------------------------------------------
 
 
 def canonical_ensemble(params: dict[str, Any]) -> dict[str, Any]:
-    """Observables of the canonical ensemble, with Boltzmann weights relative to the ground state."""
+    """The canonical ensemble's observables, weights taken relative to the ground state."""
     import numpy as np
 
     energies = np.asarray(params["energies"], dtype=float)
@@ -94,11 +95,18 @@ def logits_from_energies(params: dict[str, Any]) -> dict[str, Any]:
 # -- parameters and strategies ------------------------------------------------------------------
 
 ENERGIES = Parameter(
-    "energies", "energy of each microstate (natural units, k = 1)", "finite reals",
-    shape="(n,)", ndim=1,
+    "energies",
+    "energy of each microstate (natural units, k = 1)",
+    "finite reals",
+    shape="(n,)",
+    ndim=1,
 )
 TEMPERATURE = Parameter(
-    "temperature", "kT, in the same units as the energies", "kT > 0", minimum=0.0, exclusive=True,
+    "temperature",
+    "kT, in the same units as the energies",
+    "kT > 0",
+    minimum=0.0,
+    exclusive=True,
 )
 
 
@@ -277,11 +285,14 @@ def check_shift(c: Correspondence, params: dict[str, Any]) -> Comparison:
     p_tol = 8 * EPS * (n + zmax)
     scale = abs(after["free_energy"]) + abs(shift) + params["temperature"]
     result = close(after["probabilities"], before["probabilities"], rtol=p_tol, atol=1e-300)
-    result &= close(learn_after["probabilities"], learn_before["probabilities"], rtol=p_tol,
-                    atol=1e-300)
+    result &= close(
+        learn_after["probabilities"], learn_before["probabilities"], rtol=p_tol, atol=1e-300
+    )
     result &= close(after["free_energy"], before["free_energy"] + shift, atol=8 * EPS * scale)
     result &= close(after["mean_energy"], before["mean_energy"] + shift, atol=8 * EPS * scale)
-    result &= close(after["entropy"], before["entropy"], atol=16 * EPS * (1 + zmax) * (1 + np.log(n)))
+    result &= close(
+        after["entropy"], before["entropy"], atol=16 * EPS * (1 + zmax) * (1 + np.log(n))
+    )
     return result
 
 
@@ -327,7 +338,9 @@ def check_low_temperature(c: Correspondence, params: dict[str, Any]) -> Comparis
     coefficient = float("nan")
     for x in (10.0, 15.0, 20.0, 25.0):  # x = βΔ₁
         kT = gap / x
-        p = np.asarray(c.learning.observe(c.translate(_at_temperature(params, kT)))["probabilities"])
+        p = np.asarray(
+            c.learning.observe(c.translate(_at_temperature(params, kT)))["probabilities"]
+        )
         uniform = np.where(ground, 1.0 / g, 0.0)
         bound = 2 * np.sum(np.exp(-excitation[~ground] / kT)) / g
         result &= at_most(np.abs(p - uniform).sum(), bound * (1 + 1e-9) + 64 * EPS, label="l1")
@@ -338,8 +351,12 @@ def check_low_temperature(c: Correspondence, params: dict[str, Any]) -> Comparis
         result.holds and deviation <= 0.01,
         abs_error=abs(coefficient - expected),
         rel_error=deviation,
-        detail={"observed_coefficient": coefficient, "expected_coefficient": expected,
-                "bound": 0.01, "beta_gap": 25.0},
+        detail={
+            "observed_coefficient": coefficient,
+            "expected_coefficient": expected,
+            "bound": 0.01,
+            "beta_gap": 25.0,
+        },
     )
 
 
@@ -383,9 +400,12 @@ def check_high_temperature(c: Correspondence, params: dict[str, Any]) -> Compari
         controls.append(x)
         result &= at_most(abs(deficit), x**3 + 64 * EPS * np.log(n), label="cubic_remainder")
     slope = float(np.polyfit(np.log(controls), np.log(errors), 1)[0])
-    return Comparison(result.holds, result.abs_error, result.rel_error,
-                      detail={"observed_order": slope, "bound": 1.0, "expected_order": 3,
-                              "remainders": errors})
+    return Comparison(
+        result.holds,
+        result.abs_error,
+        result.rel_error,
+        detail={"observed_order": slope, "bound": 1.0, "expected_order": 3, "remainders": errors},
+    )
 
 
 # -- mutants ---------------------------------------------------------------------------------------
@@ -395,7 +415,8 @@ def _temperature_instead_of_inverse(c: Correspondence) -> Correspondence:
     import numpy as np
 
     return c.with_translate(
-        lambda p: {"logits": -np.asarray(p["energies"], dtype=float) * p["temperature"]})
+        lambda p: {"logits": -np.asarray(p["energies"], dtype=float) * p["temperature"]}
+    )
 
 
 def _free_energy_missing_kt(c: Correspondence) -> Correspondence:
@@ -404,12 +425,14 @@ def _free_energy_missing_kt(c: Correspondence) -> Correspondence:
 
 def _free_energy_sign(c: Correspondence) -> Correspondence:
     return c.with_physics_patch(
-        lambda p, o: {"free_energy": p["temperature"] * o["log_partition_function"]})
+        lambda p, o: {"free_energy": p["temperature"] * o["log_partition_function"]}
+    )
 
 
 def _heat_capacity_power(c: Correspondence) -> Correspondence:
     return c.with_physics_patch(
-        lambda p, o: {"heat_capacity": o["energy_variance"] / p["temperature"]})
+        lambda p, o: {"heat_capacity": o["energy_variance"] / p["temperature"]}
+    )
 
 
 def _entropy_sign(c: Correspondence) -> Correspondence:
@@ -437,15 +460,28 @@ GIBBS_SOFTMAX = Correspondence(
     physics=PhysicalSystem(
         "canonical ensemble",
         "Microstates with energies E_i in contact with a heat bath at temperature kT.",
-        ("probabilities", "log_partition_function", "free_energy", "mean_energy", "entropy",
-         "heat_capacity", "energy_variance", "ground_state_energy"),
+        (
+            "probabilities",
+            "log_partition_function",
+            "free_energy",
+            "mean_energy",
+            "entropy",
+            "heat_capacity",
+            "energy_variance",
+            "ground_state_energy",
+        ),
         canonical_ensemble,
     ),
     learning=LearningMethod(
         "softmax over logits",
         "A classifier's output layer: probabilities softmax(z) from logits z.",
-        ("probabilities", "log_probabilities", "log_normalizer", "predictive_entropy",
-         "logit_variance"),
+        (
+            "probabilities",
+            "log_probabilities",
+            "log_normalizer",
+            "predictive_entropy",
+            "logit_variance",
+        ),
         softmax_classifier,
     ),
     parameters=(ENERGIES, TEMPERATURE),
@@ -454,71 +490,137 @@ GIBBS_SOFTMAX = Correspondence(
     examples=STRESS_EXAMPLES,
     strategy=gibbs_strategy,
     identities=(
-        Identity("boltzmann-weights-are-softmax", "exact", check_probabilities,
-                 "rtol 8·eps·(n + max|z|) per probability; atol 1e-300",
-                 "Each side rounds the exponent −β(E_i − E_min) differently, by up to eps·max|z|; "
-                 "a relative error of that size in every weight. Weights below 1e-300 are "
-                 "subnormal and carry no relative precision."),
-        Identity("log-partition-is-logsumexp", "exact", check_log_partition,
-                 "atol 8·eps·(1 + |log Z| + log n)",
-                 "log Z is a sum of −βE_min (rounded relative to itself) and a log of a sum in "
-                 "[1, n]."),
-        Identity("free-energy-is-soft-minimum", "exact", check_free_energy,
-                 "atol 8·eps·(|F| + kT + |E_min|); bounds E_min − kT log n ≤ F ≤ E_min − kT log g",
-                 "F = −kT·lse(z) is a product of kT with log Z: its rounding is relative to |F|. "
-                 "The bounds hold exactly for g degenerate ground states."),
-        Identity("entropy-is-predictive-entropy", "exact", check_entropy,
-                 "atol 16·eps·(1 + max|z|)·(1 + log n)",
-                 "The softmax side forms log p = z − lse(z), each term rounded relative to "
-                 "max|z|; the physics side works on shifted energies and has no cancellation."),
-        Identity("mean-energy-is-log-partition-slope", "exact", check_mean_energy,
-                 "rtol 1e-7, or atol 10·(h²·⟨|E − U|³⟩/6 + eps·(1 + |log Z|)/h) with h = 1e-5·β",
-                 "Central differences: truncation from the third moment, rounding of lse "
-                 "amplified by 1/h."),
-        Identity("heat-capacity-is-logit-variance", "exact", check_heat_capacity_variance,
-                 "rtol 8·eps·n·(1 + max|z|/gap); atol 1e-280",
-                 "Differences of logits carry absolute errors eps·max|z|, relative to the "
-                 "smallest gap between distinct levels; variances below 1e-280 underflow."),
-        Identity("heat-capacity-is-entropy-response", "exact", check_heat_capacity_response,
-                 "rtol 1e-6, or atol 16·eps·(1 + max|z|)·(1 + log n)/h with h = 1e-5",
-                 "Central differences in log τ: O(h²) truncation, and the entropy's rounding "
-                 "amplified by 1/h."),
-        Identity("gibbs-variational-principle", "exact", check_variational,
-                 "atol 8·eps·n·(1 + |β⟨E⟩_q| + |βF| + S_q) per trial q",
-                 "β⟨E⟩_q and βF can both be ~1e6 while their difference is O(1): cancellation."),
-        Identity("energy-shift-is-logit-shift", "exact", check_shift,
-                 "p as in boltzmann-weights-are-softmax; F, U: atol 8·eps·(|F| + |c| + kT); "
-                 "S as in entropy-is-predictive-entropy",
-                 "Adding c to every energy changes only the reference of F and U; the logits "
-                 "move by −c/kT and the softmax does not see it."),
-        Identity("low-temperature-limit", "limit", check_low_temperature,
-                 "‖p − uniform_G‖₁ ≤ 2Σ e^(−βΔᵢ)/g at βΔ₁ = 10…25; (1 − p(G))·e^(βΔ₁) within 1% "
-                 "of g₁/g at βΔ₁ = 25",
-                 "The bound is exact. The coefficient's corrections are e^(−βΔ₁) and "
-                 "e^(−β(Δ₂ − Δ₁)), both below 1e-3 at βΔ₁ = 25 with the drawn level structure.",
-                 strategy=low_temperature_strategy,
-                 examples=({"energies": [0.0, 0.0, 1.0, 2.0, 2.5], "temperature": 0.1},)),
-        Identity("high-temperature-limit", "limit", check_high_temperature,
-                 "|log n − S − β²Var_u(E)/2| ≤ (β·max|E − Ē|)³ at β·max|E − Ē| = 0.1, 0.05, 0.025",
-                 "The next term of the expansion is β³κ₃/3 with |κ₃| ≤ max|E − Ē|³; the "
-                 "observed order (3, or 4 for symmetric spectra) is reported.",
-                 strategy=high_temperature_strategy,
-                 examples=({"energies": [0.0, 1.0, 3.0], "temperature": 100.0},)),
+        Identity(
+            "boltzmann-weights-are-softmax",
+            "exact",
+            check_probabilities,
+            "rtol 8·eps·(n + max|z|) per probability; atol 1e-300",
+            "Each side rounds the exponent −β(E_i − E_min) differently, by up to eps·max|z|; "
+            "a relative error of that size in every weight. Weights below 1e-300 are "
+            "subnormal and carry no relative precision.",
+        ),
+        Identity(
+            "log-partition-is-logsumexp",
+            "exact",
+            check_log_partition,
+            "atol 8·eps·(1 + |log Z| + log n)",
+            "log Z is a sum of −βE_min (rounded relative to itself) and a log of a sum in [1, n].",
+        ),
+        Identity(
+            "free-energy-is-soft-minimum",
+            "exact",
+            check_free_energy,
+            "atol 8·eps·(|F| + kT + |E_min|); bounds E_min − kT log n ≤ F ≤ E_min − kT log g",
+            "F = −kT·lse(z) is a product of kT with log Z: its rounding is relative to |F|. "
+            "The bounds hold exactly for g degenerate ground states.",
+        ),
+        Identity(
+            "entropy-is-predictive-entropy",
+            "exact",
+            check_entropy,
+            "atol 16·eps·(1 + max|z|)·(1 + log n)",
+            "The softmax side forms log p = z − lse(z), each term rounded relative to "
+            "max|z|; the physics side works on shifted energies and has no cancellation.",
+        ),
+        Identity(
+            "mean-energy-is-log-partition-slope",
+            "exact",
+            check_mean_energy,
+            "rtol 1e-7, or atol 10·(h²·⟨|E − U|³⟩/6 + eps·(1 + |log Z|)/h) with h = 1e-5·β",
+            "Central differences: truncation from the third moment, rounding of lse "
+            "amplified by 1/h.",
+        ),
+        Identity(
+            "heat-capacity-is-logit-variance",
+            "exact",
+            check_heat_capacity_variance,
+            "rtol 8·eps·n·(1 + max|z|/gap); atol 1e-280",
+            "Differences of logits carry absolute errors eps·max|z|, relative to the "
+            "smallest gap between distinct levels; variances below 1e-280 underflow.",
+        ),
+        Identity(
+            "heat-capacity-is-entropy-response",
+            "exact",
+            check_heat_capacity_response,
+            "rtol 1e-6, or atol 16·eps·(1 + max|z|)·(1 + log n)/h with h = 1e-5",
+            "Central differences in log τ: O(h²) truncation, and the entropy's rounding "
+            "amplified by 1/h.",
+        ),
+        Identity(
+            "gibbs-variational-principle",
+            "exact",
+            check_variational,
+            "atol 8·eps·n·(1 + |β⟨E⟩_q| + |βF| + S_q) per trial q",
+            "β⟨E⟩_q and βF can both be ~1e6 while their difference is O(1): cancellation.",
+        ),
+        Identity(
+            "energy-shift-is-logit-shift",
+            "exact",
+            check_shift,
+            "p as in boltzmann-weights-are-softmax; F, U: atol 8·eps·(|F| + |c| + kT); "
+            "S as in entropy-is-predictive-entropy",
+            "Adding c to every energy changes only the reference of F and U; the logits "
+            "move by −c/kT and the softmax does not see it.",
+        ),
+        Identity(
+            "low-temperature-limit",
+            "limit",
+            check_low_temperature,
+            "‖p − uniform_G‖₁ ≤ 2Σ e^(−βΔᵢ)/g at βΔ₁ = 10…25; (1 − p(G))·e^(βΔ₁) within 1% "
+            "of g₁/g at βΔ₁ = 25",
+            "The bound is exact. The coefficient's corrections are e^(−βΔ₁) and "
+            "e^(−β(Δ₂ − Δ₁)), both below 1e-3 at βΔ₁ = 25 with the drawn level structure.",
+            strategy=low_temperature_strategy,
+            examples=({"energies": [0.0, 0.0, 1.0, 2.0, 2.5], "temperature": 0.1},),
+        ),
+        Identity(
+            "high-temperature-limit",
+            "limit",
+            check_high_temperature,
+            "|log n − S − β²Var_u(E)/2| ≤ (β·max|E − Ē|)³ at β·max|E − Ē| = 0.1, 0.05, 0.025",
+            "The next term of the expansion is β³κ₃/3 with |κ₃| ≤ max|E − Ē|³; the "
+            "observed order (3, or 4 for symmetric spectra) is reported.",
+            strategy=high_temperature_strategy,
+            examples=({"energies": [0.0, 1.0, 3.0], "temperature": 100.0},),
+        ),
     ),
     mutants=(
-        Mutant("temperature-instead-of-inverse", "logits −E·kT instead of −E/kT",
-               _temperature_instead_of_inverse, ("boltzmann-weights-are-softmax",)),
-        Mutant("free-energy-missing-kt", "F = −log Z (the factor kT dropped)",
-               _free_energy_missing_kt, ("free-energy-is-soft-minimum",)),
-        Mutant("free-energy-sign", "F = +kT log Z (sign flipped)", _free_energy_sign,
-               ("free-energy-is-soft-minimum",)),
-        Mutant("heat-capacity-wrong-power", "C = Var(E)/kT instead of Var(E)/kT²",
-               _heat_capacity_power,
-               ("heat-capacity-is-logit-variance", "heat-capacity-is-entropy-response")),
-        Mutant("entropy-with-plus-free-energy", "S = β(U + F) instead of β(U − F)", _entropy_sign,
-               ("entropy-is-predictive-entropy",)),
-        Mutant("softmax-without-max-shift", "exp(z)/Σexp(z) without subtracting max z first",
-               _naive_softmax, ("boltzmann-weights-are-softmax",)),
+        Mutant(
+            "temperature-instead-of-inverse",
+            "logits −E·kT instead of −E/kT",
+            _temperature_instead_of_inverse,
+            ("boltzmann-weights-are-softmax",),
+        ),
+        Mutant(
+            "free-energy-missing-kt",
+            "F = −log Z (the factor kT dropped)",
+            _free_energy_missing_kt,
+            ("free-energy-is-soft-minimum",),
+        ),
+        Mutant(
+            "free-energy-sign",
+            "F = +kT log Z (sign flipped)",
+            _free_energy_sign,
+            ("free-energy-is-soft-minimum",),
+        ),
+        Mutant(
+            "heat-capacity-wrong-power",
+            "C = Var(E)/kT instead of Var(E)/kT²",
+            _heat_capacity_power,
+            ("heat-capacity-is-logit-variance", "heat-capacity-is-entropy-response"),
+        ),
+        Mutant(
+            "entropy-with-plus-free-energy",
+            "S = β(U + F) instead of β(U − F)",
+            _entropy_sign,
+            ("entropy-is-predictive-entropy",),
+        ),
+        Mutant(
+            "softmax-without-max-shift",
+            "exp(z)/Σexp(z) without subtracting max z first",
+            _naive_softmax,
+            ("boltzmann-weights-are-softmax",),
+        ),
     ),
 )
 

@@ -1,0 +1,85 @@
+"""Shared fixtures: run the CLI in a subprocess, and install plugins as separate distributions
+(a folder with a ``*.dist-info`` holding ``entry_points.txt``, put on the path)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def contributing_files() -> dict[str, str]:
+    """The files CONTRIBUTING.md spells out, by the path its ``<!-- file: ... -->`` marks give."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"<!-- file: (\S+) -->\n```\w*\n(.*?)```", text, flags=re.S)
+    return dict(blocks)
+
+
+def install_distribution(
+    site: Path, name: str, entry_points: dict[str, str], files: dict[str, str] | None = None
+) -> Path:
+    """Lay out a distribution as an installer would: its files and a minimal dist-info."""
+    for relative, content in (files or {}).items():
+        path = site / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    info = site / f"{name.replace('-', '_')}-0.1.0.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
+    lines = "".join(f"{k} = {v}\n" for k, v in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[physml]\n{lines}")
+    return site
+
+
+def run_physml(
+    *args: str,
+    site: Path | None = None,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess:
+    """``python -m physml ARGS`` in a fresh interpreter, with ``site`` on the path."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PHYSML_")}
+    environment.pop("CI", None)
+    environment["NO_COLOR"] = "1"
+    if site is not None:
+        environment["PYTHONPATH"] = os.pathsep.join(
+            [str(site), *filter(None, [environment.get("PYTHONPATH")])]
+        )
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "physml", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=environment,
+        input=stdin,
+        cwd=cwd or ROOT,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def twolevel_site(tmp_path: Path) -> Path:
+    """CONTRIBUTING.md's example plugin, installed as the separate distribution physml-twolevel."""
+    files = {k: v for k, v in contributing_files().items() if k.startswith("physml_twolevel/")}
+    return install_distribution(
+        tmp_path / "site", "physml-twolevel", {"twolevel": "physml_twolevel"}, files
+    )
+
+
+@pytest.fixture
+def broken_site(tmp_path: Path) -> Path:
+    """A distribution whose plugin raises at import."""
+    return install_distribution(
+        tmp_path / "broken",
+        "physml-broken",
+        {"broken": "physml_broken"},
+        {"physml_broken.py": "raise RuntimeError('this plugin is broken on purpose')\n"},
+    )

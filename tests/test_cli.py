@@ -1,0 +1,235 @@
+"""The command line as a user runs it: output, --json, exit status, messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run_physml
+
+from physml import cli
+
+
+def test_version_and_python_dash_m():
+    result = run_physml("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip().startswith("physml 0.")
+
+
+def test_no_command_is_a_usage_error():
+    assert run_physml().returncode == 2
+
+
+def test_list_shows_every_correspondence_with_regime_and_sides():
+    result = run_physml("list")
+    assert result.returncode == 0
+    assert "gibbs-softmax" in result.stdout
+    assert "canonical ensemble" in result.stdout and "softmax over logits" in result.stdout
+    assert all(len(line) <= 100 for line in result.stdout.splitlines())
+
+
+def test_list_json_is_an_array_of_objects_with_the_contract_fields():
+    rows = json.loads(run_physml("list", "--json").stdout)
+    row = next(r for r in rows if r["id"] == "gibbs-softmax")
+    for field in (
+        "id",
+        "title",
+        "title_zh",
+        "regime",
+        "physics",
+        "learning",
+        "essay_section",
+        "tags",
+        "plugin",
+    ):
+        assert field in row
+    assert row["regime"] == "exact" and row["essay_section"] == "1.1"
+
+
+def test_show_prints_every_part_within_100_columns():
+    out = run_physml("show", "gibbs-softmax").stdout
+    for heading in (
+        "Dictionary",
+        "Identities",
+        "Assumptions",
+        "Parameters",
+        "Worked example",
+        "Mutants",
+        "References",
+    ):
+        assert heading in out
+    assert "吉布斯分布" in out
+    assert "physml eval gibbs-softmax" in out
+    assert "doi:10.1103/PhysRev.106.620" in out
+    assert "tolerance:" in out and "why:" in out
+    from physml.render import width
+
+    assert all(width(line) <= 100 for line in out.splitlines())
+
+
+def test_show_json_carries_catalog_fields_parameters_identities_mutants_and_example():
+    data = json.loads(run_physml("show", "gibbs-softmax", "--json").stdout)
+    assert data["id"] == "gibbs-softmax"
+    assert {p["name"] for p in data["parameters"]} == {"energies", "temperature"}
+    identity = data["identities"][0]
+    assert {"name", "statement", "regime", "tolerance", "reason"} <= set(identity)
+    assert len(data["mutants"]) >= 2
+    assert data["worked_example"]["command"] == "physml eval gibbs-softmax"
+    assert data["dictionary"][0]["concepts"]
+
+
+def test_show_resolves_aliases_case_insensitively():
+    data = json.loads(run_physml("show", "Boltzmann Softmax", "--json").stdout)
+    assert data["id"] == "gibbs-softmax"
+
+
+def test_unknown_id_exits_2_with_a_suggestion():
+    result = run_physml("show", "gibbs-sofmax")
+    assert result.returncode == 2
+    assert "did you mean gibbs-softmax?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_worked_example_holds_and_prints_both_sides():
+    result = run_physml("eval", "gibbs-softmax", "--json")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert set(data) == {"id", "params", "physics", "learning", "identities"}
+    assert data["physics"]["probabilities"] == pytest.approx(data["learning"]["probabilities"])
+    assert all(i["holds"] in (True, None) for i in data["identities"])
+
+
+def test_eval_takes_parameters_from_stdin_and_fills_the_rest_from_the_example():
+    result = run_physml(
+        "eval", "gibbs-softmax", "--params", "-", "--json", stdin='{"temperature": 2.0}'
+    )
+    data = json.loads(result.stdout)
+    assert data["params"]["temperature"] == 2.0
+    assert data["params"]["energies"] == [0.0, 1.0, 2.0]
+
+
+def test_eval_takes_parameters_from_a_file(tmp_path):
+    path = tmp_path / "params.json"
+    path.write_text('{"energies": [[0, 1]]}')
+    result = run_physml("eval", "gibbs-softmax", "--params", str(path))
+    assert result.returncode == 2
+    assert "parameter 'energies'" in result.stderr and "1-D" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("stdin", "words"),
+    [
+        ('{"temperature": -1}', "parameter 'temperature': must be > 0"),
+        ('{"energies": [1, NaN]}', "parameter 'energies': must be finite"),
+        ('{"temperature": "hot"}', "parameter 'temperature'"),
+        ("[1, 2]", "JSON object"),
+        ("{not json", "not valid JSON"),
+        ('{"temp": 1}', "did you mean 'temperature'"),
+    ],
+)
+def test_eval_invalid_input_exits_2_with_a_clear_message(stdin, words):
+    result = run_physml("eval", "gibbs-softmax", "--params", "-", stdin=stdin)
+    assert result.returncode == 2
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bare_verify_is_a_usage_error():
+    result = run_physml("verify")
+    assert result.returncode == 2
+    assert "--all" in result.stderr
+
+
+def test_verify_unknown_profile_is_a_usage_error():
+    assert run_physml("verify", "gibbs-softmax", "--profile", "nightly").returncode == 2
+
+
+def test_verify_json_has_the_documented_shape():
+    result = run_physml("verify", "gibbs-softmax", "--profile", "dev", "--seed", "3", "--json")
+    assert result.returncode == 0
+    report = json.loads(result.stdout)
+    assert {
+        "physml_version",
+        "versions",
+        "profile",
+        "seed",
+        "results",
+        "plugin_errors",
+        "passed",
+        "failed",
+        "errors",
+    } <= set(report)
+    assert report["seed"] == 3 and report["profile"] == "dev"
+    entry = report["results"][0]
+    assert {"id", "status", "duration_s", "identities", "mutants"} <= set(entry)
+    identity = entry["identities"][0]
+    assert {
+        "name",
+        "regime",
+        "status",
+        "examples",
+        "max_abs_error",
+        "max_rel_error",
+        "counterexample",
+        "reproduce",
+    } <= set(identity)
+    assert result.stderr == ""  # no progress line when piped
+
+
+def test_verify_mutants_reports_each_killed():
+    report = json.loads(
+        run_physml("verify", "gibbs-softmax", "--profile", "dev", "--mutants", "--json").stdout
+    )
+    mutants = report["results"][0]["mutants"]
+    assert mutants and all(m["killed"] for m in mutants)
+
+
+def test_verify_text_reports_errors_and_summary():
+    result = run_physml("verify", "gibbs-softmax", "--profile", "dev", "--max-examples", "3")
+    assert result.returncode == 0
+    assert "max abs" in result.stdout
+    assert "1 passed, 0 failed, 0 errors" in result.stdout
+
+
+def test_progress_line_goes_to_stderr_only_on_a_terminal(monkeypatch, capsys):
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True, raising=False)
+    assert cli.main(["verify", "gibbs-softmax", "--profile", "dev", "--max-examples", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "[1/1] gibbs-softmax" in captured.err
+    assert "gibbs-softmax" in captured.out
+
+
+def test_plugins_lists_builtin_plugins_with_their_ids():
+    rows = json.loads(run_physml("plugins", "--json").stdout)
+    thermo = next(r for r in rows if r["name"] == "thermodynamics")
+    assert thermo["ids"] == ["gibbs-softmax"] and thermo["status"] == "ok"
+    assert thermo["module"] == "physml_plugins.thermodynamics"
+    text = run_physml("plugins").stdout
+    assert "thermodynamics" in text
+
+
+def test_check_validates_the_whole_catalog():
+    result = run_physml("check")
+    assert result.returncode == 0, result.stdout
+
+
+def test_check_names_the_file_and_field_of_a_problem(tmp_path):
+    good = (cli.Path(__file__).parent.parent / "catalog" / "gibbs-softmax.yaml").read_text()
+    numeric = tmp_path / "a" / "gibbs-softmax.yaml"
+    typo = tmp_path / "b" / "gibbs-softmax.yaml"
+    for path in (numeric, typo):
+        path.parent.mkdir()
+    numeric.write_text(good.replace('essay_section: "1.1"', "essay_section: 1.1"))
+    typo.write_text(good.replace("concepts: [temperature]", "concepts: [temprature]"))
+    result = run_physml("check", str(numeric), str(typo), "--json")
+    assert result.returncode == 1
+    problems = json.loads(result.stdout)["problems"]
+    fields = {p["field"]: p["message"] for p in problems}
+    assert "quoted string" in fields["essay_section"]
+    concept_field = next(f for f in fields if f.startswith("dictionary["))
+    assert "did you mean 'temperature'" in fields[concept_field]
+    assert all(p["file"].endswith("gibbs-softmax.yaml") for p in problems)
+
+
+def test_check_missing_path_is_a_usage_error():
+    assert run_physml("check", "no/such/file.yaml").returncode == 2

@@ -1,0 +1,168 @@
+"""The verifier: passing, failing with a shrunk counterexample, erroring, vacuous, profiles,
+mutants, and the JSON report."""
+
+from __future__ import annotations
+
+import json
+
+import attrs
+import pytest
+
+from physml import (
+    Comparison,
+    Correspondence,
+    Identity,
+    LearningMethod,
+    Mutant,
+    Parameter,
+    PhysicalSystem,
+)
+from physml.compare import close
+from physml.verifier import get_profile, run_identity, verify, verify_many
+
+
+def _strategy():
+    from hypothesis import strategies as st
+
+    return st.fixed_dictionaries({"x": st.floats(-10, 10)})
+
+
+def _square(p):
+    return {"y": p["x"] ** 2}
+
+
+def _make(check, *, strategy=_strategy, slow=False, max_examples=None) -> Correspondence:
+    return Correspondence(
+        id="toy",
+        regime="exact",
+        physics=PhysicalSystem("square", "x²", ("y",), _square),
+        learning=LearningMethod("product", "x·x", ("y",), lambda p: {"y": p["x"] * p["x"]}),
+        parameters=(Parameter("x", "a number", "real"),),
+        example={"x": 1.5},
+        strategy=strategy,
+        identities=(
+            Identity(
+                "same",
+                "exact",
+                check,
+                "rtol 0",
+                "exact arithmetic",
+                slow=slow,
+                max_examples=max_examples,
+            ),
+        ),
+        mutants=(
+            Mutant("cube", "x³", lambda c: c.with_physics(lambda p: {"y": p["x"] ** 3})),
+            Mutant("noop", "unchanged", lambda c: c),
+        ),
+    )
+
+
+def _agree(c, p):
+    return close(c.learning.observe(p)["y"], c.physics.observe(p)["y"], rtol=1e-15)
+
+
+def test_passing_identity_reports_examples_and_errors():
+    report = verify(_make(_agree), profile="dev", seed=1)
+    assert report.status == "passed"
+    identity = report.identities[0]
+    assert identity.examples >= 10 and identity.max_abs_error == 0.0
+    assert identity.counterexample is None and identity.reproduce is None
+
+
+def test_failing_identity_gives_the_shrunk_counterexample_and_a_reproduce_command():
+    def wrong_above_three(c, p):
+        return Comparison(holds=p["x"] < 3.0, abs_error=max(0.0, p["x"] - 3.0))
+
+    report = verify(_make(wrong_above_three), profile="dev", seed=1, max_examples=100)
+    identity = report.identities[0]
+    assert report.status == identity.status == "failed"
+    assert identity.counterexample == {"x": 3.0}  # shrunk to the boundary
+    assert identity.reproduce == "physml verify toy --profile dev --seed 1"
+
+
+def test_crash_in_a_check_is_an_error_not_an_exception():
+    def crash(c, p):
+        raise ZeroDivisionError("boom")
+
+    report = verify(_make(crash), profile="dev", seed=0)
+    assert report.status == "error"
+    assert "ZeroDivisionError: boom" in report.identities[0].message
+
+
+def test_strategy_without_valid_examples_is_vacuous_not_passing():
+    def nothing():
+        from hypothesis import strategies as st
+
+        return st.fixed_dictionaries({"x": st.floats(0, 1)}).filter(lambda p: False)
+
+    c = attrs.evolve(_make(_agree, strategy=nothing), example={"x": 1.5})
+    identity = attrs.evolve(c.identities[0], strategy=nothing)
+    report = run_identity(c, identity, profile=get_profile("dev"), seed=0)
+    assert report.status == "vacuous"
+
+
+def test_slow_identity_is_skipped_by_default_and_run_by_thorough():
+    c = _make(_agree, slow=True)
+    assert verify(c, profile="default").identities[0].status == "skipped"
+    assert verify(c, profile="thorough", max_examples=5).identities[0].status == "passed"
+
+
+def test_identity_budget_caps_the_profile():
+    report = verify(_make(_agree, max_examples=4), profile="thorough")
+    assert report.identities[0].budget == 4
+    assert report.identities[0].examples <= 5  # 4 generated + the worked example
+
+
+def test_mutants_killed_and_survivors_fail_the_run():
+    report = verify(_make(_agree), profile="dev", seed=0, mutants=True)
+    killed = {m.name: m.killed for m in report.mutants}
+    assert killed == {"cube": True, "noop": False}
+    assert report.status == "failed"
+
+
+def test_default_profile_is_derandomized_when_ci_is_set(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    assert get_profile("default").derandomize
+    report = verify_many([_make(_agree)], profile="default")
+    assert report.seed is None
+    monkeypatch.delenv("CI")
+    assert not get_profile("default").derandomize
+
+
+def test_same_seed_gives_the_same_examples():
+    seen: list[list[float]] = [[], []]
+
+    def record(run):
+        def check(c, p):
+            seen[run].append(p["x"])
+            return Comparison(True)
+
+        return check
+
+    for run in (0, 1):
+        verify(_make(record(run)), profile="dev", seed=42)
+    assert seen[0] == seen[1]
+
+
+def test_report_json_is_strict_json_with_non_finite_numbers_as_strings():
+    def nan_error(c, p):
+        return Comparison(holds=True, abs_error=float("nan"), rel_error=float("inf"))
+
+    data = verify_many([_make(nan_error)], profile="dev", seed=0).to_json()
+    text = json.dumps(data, allow_nan=False)
+    identity = json.loads(text)["results"][0]["identities"][0]
+    assert identity["max_abs_error"] == "nan" and identity["max_rel_error"] == "inf"
+
+
+def test_verify_does_not_touch_global_hypothesis_profiles():
+    from hypothesis import settings
+
+    before = settings.default
+    verify(_make(_agree), profile="thorough", max_examples=3)
+    assert settings.default is before
+
+
+def test_correspondence_needs_two_mutants():
+    with pytest.raises(ValueError, match="at least two mutants"):
+        attrs.evolve(_make(_agree), mutants=())
