@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from physml.model import REGIMES, is_slug
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 __all__ = [
     "CatalogEntry",
@@ -399,15 +401,6 @@ def parse_concepts(text: str, path: str = "<string>") -> tuple[Concept, ...]:
     return tuple(attrs.evolve(c, path=path) for c in concepts)
 
 
-def _read(file: Path | Traversable, path: str) -> str:
-    try:
-        return file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise CatalogError([CatalogProblem(path, "", "is not UTF-8 text")]) from None
-    except OSError as error:
-        raise CatalogError([CatalogProblem(path, "", f"cannot be read: {error}")]) from None
-
-
 def display_path(file: Path | Traversable) -> str:
     """A short path for messages: relative to the working directory when below it."""
     try:
@@ -426,21 +419,140 @@ class Folder:
 
 
 def load_folder(folder: Path | Traversable) -> Folder:
-    """Read every ``*.yaml`` in ``folder``; invalid files are reported, never raised."""
+    """Read every ``*.yaml`` in ``folder``; invalid files are reported, never raised.
+
+    Validated results are cached per file (keyed by content) so that
+    ``physml list`` does not parse YAML on every run; see :func:`cache_path`.
+    """
     entries: list[CatalogEntry] = []
     concepts: tuple[Concept, ...] = ()
     problems: list[CatalogProblem] = []
+    cache_file = cache_path(folder)
+    cached = _read_cache(cache_file)
+    fresh: dict[str, Any] = {}
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
     for file in files:
         path = display_path(file)
         try:
-            if file.name == CONCEPTS_FILE:
-                concepts = parse_concepts(_read(file, path), path)
-            else:
-                entries.append(parse_entry(_read(file, path), path))
-        except CatalogError as error:
-            problems.extend(error.problems)
+            raw = file.read_bytes()
+        except OSError as error:
+            problems.append(CatalogProblem(path, "", f"cannot be read: {error}"))
+            continue
+        signature = _signature(raw)
+        record = cached.get(file.name)
+        if record is None or record.get("signature") != signature:
+            record = {"signature": signature, **_parse_file(file.name, raw, path)}
+        fresh[file.name] = record
+        if record["kind"] == "problems":
+            problems.extend(CatalogProblem(path, f, m) for f, m in record["data"])
+        elif record["kind"] == "concepts":
+            concepts = tuple(_concept(c, path) for c in record["data"])
+        else:
+            entries.append(_entry(record["data"], path))
+    if fresh != cached:
+        _write_cache(cache_file, fresh)
     return Folder(tuple(entries), concepts, tuple(problems))
+
+
+def _parse_file(name: str, raw: bytes, path: str) -> dict[str, Any]:
+    try:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CatalogError([CatalogProblem(path, "", "is not UTF-8 text")]) from None
+        if name == CONCEPTS_FILE:
+            found = parse_concepts(text, path)
+            return {"kind": "concepts", "data": [_plain(c) for c in found]}
+        return {"kind": "entry", "data": _plain(parse_entry(text, path))}
+    except CatalogError as error:
+        return {"kind": "problems", "data": [[p.field, p.message] for p in error.problems]}
+
+
+# -- the cache of validated files -------------------------------------------------------------
+
+#: Where validated catalog files are cached; ``off`` disables the cache.
+CACHE_ENV = "PHYSML_CACHE_DIR"
+
+
+def cache_path(folder: Path | Traversable) -> Path | None:
+    """The cache file for ``folder``: in ``$PHYSML_CACHE_DIR``, else the user's cache folder."""
+    import hashlib
+    import os
+
+    base = os.environ.get(CACHE_ENV)
+    if base == "off":
+        return None
+    if not base:
+        base = os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "physml"
+        )
+    key = hashlib.sha256(str(folder).encode()).hexdigest()[:20]
+    return Path(base) / f"catalog-{key}.json"
+
+
+def _signature(raw: bytes) -> str:
+    """What a cached result depends on: the file's content and physml's version."""
+    import hashlib
+
+    from physml import __version__
+
+    return f"{__version__}:{hashlib.sha256(raw).hexdigest()}"
+
+
+def _read_cache(cache_file: Path | None) -> dict[str, Any]:
+    import json
+
+    if cache_file is None:
+        return {}
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_cache(cache_file: Path | None, records: dict[str, Any]) -> None:
+    import json
+    import os
+    import tempfile
+
+    if cache_file is None:
+        return
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(records, stream, ensure_ascii=False)
+        os.replace(temporary, cache_file)
+    except OSError:
+        pass  # a read-only home folder only costs speed
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    data = attrs.asdict(obj, recurse=True)
+    data.pop("path", None)
+    return data
+
+
+def _concept(data: dict[str, Any], path: str) -> Concept:
+    return Concept(**{**data, "aliases": tuple(data["aliases"])}, path=path)
+
+
+def _entry(data: dict[str, Any], path: str) -> CatalogEntry:
+    rows = tuple(
+        DictionaryRow(r["physics"], r["learning"], r["note"], tuple(r["concepts"]))
+        for r in data["dictionary"]
+    )
+    return CatalogEntry(
+        **{k: tuple(data[k]) for k in ("assumptions", "tags", "aliases", "former_ids")},
+        **{k: data[k] for k in ("id", "title", "title_zh", "regime", "summary", "essay_section")},
+        physics=Side(**data["physics"]),
+        learning=Side(**data["learning"]),
+        dictionary=rows,
+        identities=tuple(IdentityText(**i) for i in data["identities"]),
+        references=tuple(Reference(**r) for r in data["references"]),
+        path=path,
+    )
 
 
 def check_concept_links(

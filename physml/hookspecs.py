@@ -20,13 +20,14 @@ level, so that ``physml list`` and ``physml show`` stay instant.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from importlib.abc import Traversable
 from os import PathLike
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
     from physml.model import Correspondence
 
 __all__ = ["hookimpl", "hookspec"]

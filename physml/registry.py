@@ -12,16 +12,18 @@ import difflib
 import os
 import warnings
 from collections.abc import Iterable, Iterator
-from importlib.abc import Traversable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from physml import catalog as _catalog
 from physml.catalog import CatalogEntry, Concept
 from physml.model import Correspondence
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -273,7 +275,7 @@ def _collect_folders(manager: Any, live: list[_Plugin]) -> list[tuple[Path | Tra
     folders: dict[str, tuple[Path | Traversable, _Plugin]] = {}
     for plugin in live:
         for folder in _call(manager, "physml_catalog_dirs", plugin):
-            if not isinstance(folder, Traversable):
+            if not hasattr(folder, "iterdir"):  # a path, not a Traversable
                 folder = Path(folder)
             key = str(Path(str(folder)).resolve()) if isinstance(folder, Path) else str(folder)
             if not folder.is_dir():

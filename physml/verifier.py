@@ -191,10 +191,11 @@ class _Tally:
 
     def add(self, comparison: Comparison) -> None:
         self.examples += 1
+        # Keep the detail (observed rate, coefficient) of the worst example seen.
+        if comparison.detail and (not self.detail or comparison.rel_error >= self.max_rel):
+            self.detail = dict(comparison.detail)
         self.max_abs = _worst(self.max_abs, comparison.abs_error)
         self.max_rel = _worst(self.max_rel, comparison.rel_error)
-        if comparison.detail:
-            self.detail = dict(comparison.detail)
 
 
 def _worst(a: float, b: float) -> float:
@@ -294,8 +295,11 @@ def run_identity(
                 f"does not hold: abs error {tally.failure.abs_error:.3g}, "
                 f"rel error {tally.failure.rel_error:.3g}"
             )
-        options = f" --seed {seed}" if seed is not None and not profile.derandomize else ""
-        report.reproduce = f"physml verify {c.id} --profile {profile.name}{options}"
+        if profile.derandomize:
+            report.reproduce = f"CI=1 physml verify {c.id} --profile {profile.name}"
+        else:
+            seed_option = f" --seed {seed}" if seed is not None else ""
+            report.reproduce = f"physml verify {c.id} --profile {profile.name}{seed_option}"
     return report
 
 

@@ -7,11 +7,14 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: One catalog cache for the whole run, outside the user's home.
+CACHE_DIR = tempfile.mkdtemp(prefix="physml-cache-")
 
 
 def contributing_files() -> dict[str, str]:
@@ -48,6 +51,7 @@ def run_physml(
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PHYSML_")}
     environment.pop("CI", None)
     environment["NO_COLOR"] = "1"
+    environment["PHYSML_CACHE_DIR"] = CACHE_DIR
     if site is not None:
         environment["PYTHONPATH"] = os.pathsep.join(
             [str(site), *filter(None, [environment.get("PYTHONPATH")])]
@@ -63,6 +67,11 @@ def run_physml(
         cwd=cwd or ROOT,
         timeout=600,
     )
+
+
+@pytest.fixture(autouse=True)
+def _private_catalog_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHYSML_CACHE_DIR", CACHE_DIR)
 
 
 @pytest.fixture

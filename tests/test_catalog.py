@@ -129,3 +129,25 @@ def test_replacing_any_field_of_a_valid_entry_fails_only_with_a_catalog_error(fi
     data = yaml.safe_load(GOOD)
     data[field] = value
     _assert_only_catalog_errors(yaml.safe_dump(data, allow_unicode=True))
+
+
+def test_cache_returns_the_same_entries_and_notices_edits(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHYSML_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    entry = folder / "gibbs-softmax.yaml"
+    entry.write_text(GOOD, encoding="utf-8")
+    first = catalog.load_folder(folder)
+    assert catalog.cache_path(folder).exists()
+    second = catalog.load_folder(folder)
+    assert second == first and second.entries[0].title_zh == "吉布斯分布 ↔ Softmax 函数"
+    entry.write_text(GOOD.replace('essay_section: "1.1"', "essay_section: 1.1"), encoding="utf-8")
+    edited = catalog.load_folder(folder)
+    assert edited.entries == () and edited.problems[0].field == "essay_section"
+    assert catalog.load_folder(folder).problems == edited.problems  # cached problems too
+
+
+def test_cache_can_be_switched_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHYSML_CACHE_DIR", "off")
+    assert catalog.cache_path(tmp_path) is None
+    assert catalog.load_folder(CATALOG).problems == ()
