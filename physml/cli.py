@@ -425,6 +425,22 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _limit_summary(detail: dict[str, Any]) -> str:
+    """'observed coefficient 0.5 (expected 0.5), bound 0.01' for a limit identity."""
+    parts = []
+    for key, value in detail.items():
+        if key.startswith("observed_"):
+            name = key.removeprefix("observed_")
+            expected = detail.get(f"expected_{name}")
+            against = f" (expected {_number(expected)})" if expected is not None else ""
+            parts.append(f"observed {name.replace('_', ' ')} {_number(value)}{against}")
+    return ", ".join([*parts, f"bound {_number(detail['bound'])}"])
+
+
+def _number(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _verify_text(report: Any) -> str:
     out = []
     marks = {
@@ -448,15 +464,7 @@ def _verify_text(report: Any) -> str:
             if r.budget and r.examples < r.budget and r.status == "passed":
                 stats = f"{r.examples}/{r.budget} examples"
             if "bound" in r.detail:
-                observed = next(
-                    (
-                        f"{k.removeprefix('observed_')} {v:.4g}"
-                        for k, v in r.detail.items()
-                        if k.startswith("observed_")
-                    ),
-                    "",
-                )
-                stats += f", {observed} (tolerance ±{r.detail['bound']:.3g})"
+                stats += f", {_limit_summary(r.detail)}"
             else:
                 stats += f", max abs {r.max_abs_error:.2e}, max rel {r.max_rel_error:.2e}"
             out.append(f"  {colour(word, tone)}  {r.name}  [{r.regime}]  {stats}")

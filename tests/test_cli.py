@@ -233,3 +233,13 @@ def test_check_names_the_file_and_field_of_a_problem(tmp_path):
 
 def test_check_missing_path_is_a_usage_error():
     assert run_physml("check", "no/such/file.yaml").returncode == 2
+
+
+def test_output_is_utf8_whatever_the_locale():
+    result = run_physml("show", "gibbs-softmax", env={"PYTHONIOENCODING": "ascii", "LC_ALL": "C"})
+    assert result.returncode == 0
+    assert "吉布斯分布" in result.stdout
+
+
+def test_colour_only_on_a_terminal():
+    assert "\033[" not in run_physml("verify", "gibbs-softmax", "--profile", "dev").stdout

@@ -142,3 +142,16 @@ def test_list_and_show_compute_nothing():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_former_ids_resolve_to_the_entry(tmp_path):
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    for name in ("gibbs-softmax.yaml", "concepts.yaml"):
+        text = (CATALOG / name).read_text(encoding="utf-8")
+        if name == "gibbs-softmax.yaml":
+            text = text.replace("title:", "former_ids: [boltzmann-softmax-v0]\ntitle:", 1)
+        (folder / name).write_text(text, encoding="utf-8")
+    registry, warned = _load(_plugin("thermo", [GIBBS_SOFTMAX], [folder]))
+    assert warned == []
+    assert registry.get("boltzmann-softmax-v0").id == "gibbs-softmax"
