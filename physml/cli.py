@@ -485,6 +485,8 @@ def _verify_text(report: Any) -> str:
             for m in result.mutants:
                 if m.killed:
                     out.append(f"    {colour('killed', 'green')}    {m.name} (by {m.killed_by})")
+                elif m.status == "not-run":
+                    out.append(f"    {colour('not run', 'red')}   {m.name}: {m.message}")
                 else:
                     out.append(f"    {colour('SURVIVED', 'red')}  {m.name}: {m.description}")
     for e in report.plugin_errors:

@@ -19,9 +19,19 @@ _TINY = 1e-300
 
 
 def close(
-    actual: Any, expected: Any, *, atol: Any = 0.0, rtol: Any = 0.0, label: str = ""
+    actual: Any,
+    expected: Any,
+    *,
+    atol: Any = 0.0,
+    rtol: Any = 0.0,
+    scale: float | None = None,
+    label: str = "",
 ) -> Comparison:
-    """Compare two numbers or arrays elementwise under an absolute and a relative tolerance."""
+    """Compare two numbers or arrays elementwise under an absolute and a relative tolerance.
+
+    Relative errors are taken elementwise, or against ``scale`` when given (for example the
+    largest entry of a vector, so that entries near zero are not judged on their own).
+    """
     import numpy as np
 
     a = np.asarray(actual, dtype=float)
@@ -37,8 +47,11 @@ def close(
         diff = np.abs(a - b)
         both_inf_equal = np.isinf(a) & np.isinf(b) & (a == b)
         diff = np.where(both_inf_equal, 0.0, diff)
-        scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), _TINY)
-        rel = np.where(both_inf_equal, 0.0, diff / scale)
+        if scale is None:
+            denominator = np.maximum(np.maximum(np.abs(a), np.abs(b)), _TINY)
+        else:
+            denominator = max(float(scale), _TINY)
+        rel = np.where(both_inf_equal, 0.0, diff / denominator)
         ok = (diff <= np.asarray(atol, dtype=float)) | (rel <= np.asarray(rtol, dtype=float))
     ok &= ~np.isnan(diff)
     abs_error = float(np.max(diff)) if diff.size else 0.0

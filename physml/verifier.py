@@ -99,6 +99,11 @@ class MutantReport:
     killed: bool
     killed_by: str | None = None
     message: str | None = None
+    status: str = "survived"  # killed | survived | not-run
+
+    def __attrs_post_init__(self) -> None:
+        if self.killed:
+            self.status = "killed"
 
 
 @attrs.define
@@ -252,7 +257,7 @@ def run_identity(
     tally = _Tally()
 
     def prop(params: dict[str, Any]) -> None:
-        tally.last = params
+        tally.last = params  # cleared on success: an error outside prop has no example
         # An identity with its own strategy checks its own parameter family, which the
         # correspondence's parameter declarations do not describe.
         values = dict(params) if identity.strategy else c.check_params(params)
@@ -261,6 +266,7 @@ def run_identity(
         if not comparison.holds:
             tally.failure = comparison
             raise _Fails(identity.name)
+        tally.last = None
 
     strategy = identity.strategy() if identity.strategy else c.strategy()
     explicit = identity.examples if identity.strategy else (c.example, *c.examples)
@@ -363,6 +369,7 @@ def verify(
                 m.name,
                 m.description,
                 False,
+                status="not-run",
                 message="not run: the correspondence itself does not pass",
             )
             for m in c.mutants

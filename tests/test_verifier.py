@@ -166,3 +166,37 @@ def test_verify_does_not_touch_global_hypothesis_profiles():
 def test_correspondence_needs_two_mutants():
     with pytest.raises(ValueError, match="at least two mutants"):
         attrs.evolve(_make(_agree), mutants=())
+
+
+def test_mutants_are_not_run_when_the_correspondence_itself_fails():
+    def never(c, p):
+        return Comparison(holds=False)
+
+    report = verify(_make(never), profile="dev", seed=0, mutants=True)
+    assert {m.status for m in report.mutants} == {"not-run"}
+    assert not any(m.killed for m in report.mutants)
+
+
+def test_error_in_the_strategy_reports_no_stale_counterexample():
+    def exploding():
+        from hypothesis import strategies as st
+
+        def boom(x):
+            raise ValueError("bad draw")
+
+        return st.fixed_dictionaries({"x": st.floats(0, 1)}).map(boom)
+
+    c = _make(_agree, strategy=exploding)
+    c = attrs.evolve(c, example={"x": 0.5})
+    report = verify(c, profile="dev", seed=0)
+    identity = report.identities[0]
+    assert identity.status == "error" and "bad draw" in identity.message
+    assert identity.counterexample is None
+
+
+def test_close_can_measure_relative_error_against_a_scale():
+    from physml.compare import close
+
+    elementwise = close([1.0, 1e-20], [1.0, 2e-20], rtol=1e-12)
+    against_scale = close([1.0, 1e-20], [1.0, 2e-20], rtol=1e-12, scale=1.0)
+    assert not elementwise.holds and against_scale.holds
