@@ -437,6 +437,10 @@ def _limit_summary(detail: dict[str, Any]) -> str:
     return ", ".join([*parts, f"bound {_number(detail['bound'])}"])
 
 
+def _percent(fraction: float) -> str:
+    return f"{100 * fraction:.2g}%" if fraction < 10 else f"{fraction:.3g}×"
+
+
 def _number(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
@@ -467,7 +471,10 @@ def _verify_text(report: Any) -> str:
                 stats += f", {_limit_summary(r.detail)}"
             else:
                 stats += f", max abs {r.max_abs_error:.2e}, max rel {r.max_rel_error:.2e}"
-            out.append(f"  {colour(word, tone)}  {r.name}  [{r.regime}]  {stats}")
+                if r.tolerance_used is not None:
+                    stats += f", {_percent(r.tolerance_used)} of tolerance"
+            line = indent(f"{r.name}  [{r.regime}]  {stats}", " " * (4 + width(word)))
+            out.append(f"  {colour(word, tone)}  {line.lstrip()}")
             if r.status in ("failed", "error", "vacuous") and r.message:
                 out.append(indent(r.message, "      "))
             if r.counterexample is not None:

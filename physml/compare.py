@@ -7,6 +7,7 @@ per-element array computed from the conditioning of the example). NaN never agre
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from physml.model import Comparison
@@ -52,13 +53,23 @@ def close(
         else:
             denominator = max(float(scale), _TINY)
         rel = np.where(both_inf_equal, 0.0, diff / denominator)
-        ok = (diff <= np.asarray(atol, dtype=float)) | (rel <= np.asarray(rtol, dtype=float))
+        atol_a = np.asarray(atol, dtype=float)
+        rtol_a = np.asarray(rtol, dtype=float)
+        ok = (diff <= atol_a) | (rel <= rtol_a)
+        allowed = np.maximum(atol_a, rtol_a * (diff / np.where(rel > 0, rel, 1.0)))
+        used = np.where(diff == 0, 0.0, diff / np.maximum(allowed, _TINY))
     ok &= ~np.isnan(diff)
     abs_error = float(np.max(diff)) if diff.size else 0.0
     rel_error = float(np.max(rel)) if rel.size else 0.0
     if np.isnan(diff).any():
         abs_error = rel_error = float("nan")
-    return Comparison(holds=bool(np.all(ok)), abs_error=abs_error, rel_error=rel_error)
+    tolerance_used = float(np.max(used)) if used.size and not np.isnan(used).any() else math.nan
+    return Comparison(
+        holds=bool(np.all(ok)),
+        abs_error=abs_error,
+        rel_error=rel_error,
+        tolerance_used=tolerance_used,
+    )
 
 
 def at_most(value: Any, bound: Any, *, label: str = "value") -> Comparison:

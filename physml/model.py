@@ -222,6 +222,8 @@ class Comparison:
     abs_error: float = 0.0
     rel_error: float = 0.0
     detail: Mapping[str, Any] = attrs.field(factory=dict)
+    #: The largest error as a fraction of its tolerance (≤ 1 when it holds), where known.
+    tolerance_used: float = math.nan
 
     def __and__(self, other: Comparison) -> Comparison:
         return Comparison(
@@ -229,7 +231,15 @@ class Comparison:
             abs_error=_nanmax(self.abs_error, other.abs_error),
             rel_error=_nanmax(self.rel_error, other.rel_error),
             detail={**self.detail, **other.detail},
+            tolerance_used=_max_known(self.tolerance_used, other.tolerance_used),
         )
+
+
+def _max_known(a: float, b: float) -> float:
+    """The larger of two fractions, ignoring an unknown (NaN) one."""
+    if math.isnan(a):
+        return b
+    return a if math.isnan(b) else max(a, b)
 
 
 def _nanmax(a: float, b: float) -> float:

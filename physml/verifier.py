@@ -86,6 +86,7 @@ class IdentityReport:
     budget: int = 0
     max_abs_error: float = 0.0
     max_rel_error: float = 0.0
+    tolerance_used: float | None = None
     counterexample: dict[str, Any] | None = None
     reproduce: str | None = None
     message: str | None = None
@@ -190,6 +191,7 @@ class _Tally:
     examples: int = 0
     max_abs: float = 0.0
     max_rel: float = 0.0
+    used: float = math.nan
     last: dict[str, Any] | None = None
     failure: Comparison | None = None
     detail: dict[str, Any] = attrs.Factory(dict)
@@ -201,6 +203,12 @@ class _Tally:
             self.detail = dict(comparison.detail)
         self.max_abs = _worst(self.max_abs, comparison.abs_error)
         self.max_rel = _worst(self.max_rel, comparison.rel_error)
+        if not math.isnan(comparison.tolerance_used):
+            self.used = (
+                comparison.tolerance_used
+                if math.isnan(self.used)
+                else max(self.used, comparison.tolerance_used)
+            )
 
 
 def _worst(a: float, b: float) -> float:
@@ -293,6 +301,7 @@ def run_identity(
     report.examples = tally.examples
     report.max_abs_error = tally.max_abs
     report.max_rel_error = tally.max_rel
+    report.tolerance_used = None if math.isnan(tally.used) else tally.used
     report.detail = (tally.failure.detail if tally.failure else tally.detail) or {}
     if report.status in ("failed", "error"):
         report.counterexample = jsonable(tally.last) if tally.last is not None else None

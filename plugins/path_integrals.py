@@ -37,8 +37,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from physml_plugins import catalog_folder
-
 from physml import (
     Comparison,
     Correspondence,
@@ -51,6 +49,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, close
+from physml_plugins import catalog_folder
 
 LOG_2PI = math.log(2 * math.pi)
 

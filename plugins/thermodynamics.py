@@ -17,8 +17,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from physml_plugins import catalog_folder
-
 from physml import (
     Comparison,
     Correspondence,
@@ -30,6 +28,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
+from physml_plugins import catalog_folder
 
 # -- physics side: the canonical ensemble -------------------------------------------------------
 

@@ -9,6 +9,9 @@ import math
 
 import numpy as np
 import pytest
+
+from physml import ParameterError
+from physml.testing import assert_mutants_killed, assert_verifies
 from physml_plugins.path_integrals import (
     BETA,
     PATH_INTEGRAL_LAPLACE,
@@ -22,9 +25,6 @@ from physml_plugins.path_integrals import (
     model_from_action,
     two_loop_coefficient,
 )
-
-from physml import ParameterError
-from physml.testing import assert_mutants_killed, assert_verifies
 
 C = PATH_INTEGRAL_LAPLACE
 EPS = np.finfo(float).eps

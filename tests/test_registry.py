@@ -10,11 +10,11 @@ from pathlib import Path
 
 import attrs
 import pytest
-from physml_plugins.thermodynamics import GIBBS_SOFTMAX
 
 import physml
 from physml import hookspecs
 from physml.registry import PluginWarning, UnknownCorrespondence, load_registry
+from physml_plugins.thermodynamics import GIBBS_SOFTMAX
 
 CATALOG = Path(__file__).resolve().parent.parent / "catalog"
 

@@ -7,16 +7,16 @@ import mpmath
 import numpy as np
 import pytest
 import scipy.special as sc
+from scipy.optimize import brentq
+
+from physml import ParameterError
+from physml.testing import assert_mutants_killed, assert_verifies
 from physml_plugins.thermodynamics import (
     GIBBS_SOFTMAX,
     canonical_ensemble,
     logits_from_energies,
     softmax_classifier,
 )
-from scipy.optimize import brentq
-
-from physml import ParameterError
-from physml.testing import assert_mutants_killed, assert_verifies
 
 EPS = np.finfo(float).eps
 
