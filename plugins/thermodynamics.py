@@ -1,4 +1,5 @@
-"""Thermodynamics plugin: the canonical (Gibbs) ensemble and the softmax.
+"""Thermodynamics plugin: the canonical (Gibbs) ensemble and the softmax (gibbs-softmax); the
+Maxwell–Boltzmann gas and the Gaussian (maxwell-boltzmann-gaussian, further below).
 
 Two independent computations of one distribution:
 
@@ -629,9 +630,596 @@ GIBBS_SOFTMAX = Correspondence(
 )
 
 
+# == maxwell-boltzmann-gaussian: the Maxwell–Boltzmann velocity distribution ↔ the Gaussian ====
+#
+# Two independent computations of one distribution:
+#
+# * the physics side is kinetic theory: the Boltzmann factor exp(−mv²/2kT) of a free particle,
+#   normalised over d-dimensional velocity space, integrated over the sphere of radius v (the
+#   Jacobian S_{d−1}v^{d−1}) for the speed, and over the energy shell (density of states
+#   E^{d/2−1}) for the kinetic energy; closed forms with scipy.special's gammaln and gammainc;
+# * the learning side is the Gaussian as statistics computes it: each component X_i ~ N(0, σ²)
+#   with scipy.stats.norm, the norm ‖X‖ ~ σ·chi(d) with scipy.stats.chi, the quadratic form
+#   c‖X‖² ~ cσ²·χ²_d with scipy.stats.chi2, the entropy of multivariate_normal, the mode as the
+#   numerical argmax of the log-density, and KL divergences by quadrature.
+#
+# The dictionary: σ² = kT/m (scale σ = √(kT/m)), c = m/2. The tests add mpmath (high precision),
+# scipy.stats.maxwell and gamma, textbook values for N₂ at 300 K and a sampling test.
+
+
+def _kinetic_theory_inputs(params: dict[str, Any]) -> tuple[Any, float, float, int]:
+    import numpy as np
+
+    return (
+        np.asarray(params["speeds"], dtype=float),
+        float(params["temperature"]),
+        float(params["mass"]),
+        int(params.get("dimension", 3)),
+    )
+
+
+#: Trial velocity laws with the Maxwellian's ⟨v_x²⟩ = kT/m, and their differential entropies
+#: as functions of σ (the physics side's closed forms).
+TRIAL_LAWS = ("laplace", "uniform", "logistic")
+
+
+def _trial_entropies(sigma: float) -> Any:
+    import numpy as np
+
+    return np.array(
+        [
+            1.0 + np.log(2.0 * sigma / np.sqrt(2.0)),  # Laplace, scale b = σ/√2
+            np.log(2.0 * np.sqrt(3.0) * sigma),  # uniform on [−√3σ, √3σ]
+            np.log(sigma * np.sqrt(3.0) / np.pi) + 2.0,  # logistic, scale s = √3σ/π
+        ]
+    )
+
+
+def maxwell_boltzmann(params: dict[str, Any]) -> dict[str, Any]:
+    """The ideal gas's velocity, speed and kinetic-energy distributions from the Boltzmann factor.
+
+    With x = mv²/2kT: f(v) = S_{d−1} v^{d−1} (m/2πkT)^{d/2} e^{−x}, S_{d−1} = 2π^{d/2}/Γ(d/2);
+    the fraction of molecules slower than v is the regularised incomplete gamma P(d/2, x).
+    Everything is in log space, so kT/m from 1e-12 to 1e12 and v up to 1e3 thermal speeds
+    neither overflow nor underflow.
+    """
+    import numpy as np
+    from scipy.special import gammainc, gammaln
+
+    v, kT, m, d = _kinetic_theory_inputs(params)
+    half = d / 2.0
+    thermal = kT / m  # ⟨v_x²⟩ by equipartition
+    log_sphere = np.log(2.0) + half * np.log(np.pi) - gammaln(half)
+    x = m * v**2 / (2.0 * kT)  # the Boltzmann exponent E/kT
+    log_velocity_normaliser = -half * np.log(2.0 * np.pi * thermal)
+    energies = 0.5 * m * v**2
+    ratio = np.exp(gammaln((d + 1) / 2.0) - gammaln(half))  # Γ((d+1)/2)/Γ(d/2)
+    mean_speed = np.sqrt(2.0 * thermal) * ratio
+    component_entropy = 0.5 * np.log(2.0 * np.pi * np.e * thermal)
+    return {
+        "speed_logpdf": log_sphere + log_velocity_normaliser + (d - 1) * np.log(v) - x,
+        "speed_cdf": gammainc(half, x),
+        "mean_speed": float(mean_speed),
+        "rms_speed": float(np.sqrt(d * thermal)),
+        "most_probable_speed": float(np.sqrt((d - 1) * thermal)),
+        "speed_std": float(np.sqrt(thermal * (d - 2.0 * ratio**2))),
+        "velocity_component_variance": float(thermal),
+        "velocity_component_logpdf": -0.5 * np.log(2.0 * np.pi * thermal) - x,
+        "kinetic_energies": energies,
+        "kinetic_energy_logpdf": (half - 1.0) * np.log(energies)
+        - energies / kT
+        - gammaln(half)
+        - half * np.log(kT),
+        "mean_kinetic_energy": float(half * kT),
+        "kinetic_energy_variance": float(half * kT**2),
+        "velocity_entropy": float(d * component_entropy),
+        "entropy_deficits": component_entropy - _trial_entropies(float(np.sqrt(thermal))),
+    }
+
+
+def _kl_to_gaussian(law: str, sigma: float) -> tuple[float, float]:
+    """KL(q‖N(0, σ²)) for a zero-mean law q of variance σ², by quadrature; with its error bound.
+
+    Integrated over u = x/σ, so that the integrand has width O(1) whatever σ is.
+    """
+    from scipy.integrate import quad
+
+    log_norm = -0.5 * math.log(2.0 * math.pi * sigma**2)
+
+    def log_gauss(x: float) -> float:
+        return log_norm - x * x / (2.0 * sigma**2)
+
+    if law == "laplace":
+        b = sigma / math.sqrt(2.0)
+
+        def log_q(x: float) -> float:
+            return -abs(x) / b - math.log(2.0 * b)
+
+        pieces = [(-math.inf, 0.0), (0.0, math.inf)]  # the kink at 0
+    elif law == "uniform":
+        half_width = math.sqrt(3.0) * sigma
+
+        def log_q(x: float) -> float:
+            return -math.log(2.0 * half_width)
+
+        pieces = [(-math.sqrt(3.0), math.sqrt(3.0))]
+    else:  # logistic
+        s = sigma * math.sqrt(3.0) / math.pi
+
+        def log_q(x: float) -> float:
+            z = -abs(x) / s
+            return z - math.log(s) - 2.0 * math.log1p(math.exp(z))
+
+        pieces = [(-math.inf, 0.0), (0.0, math.inf)]
+
+    def integrand(u: float) -> float:
+        x = sigma * u
+        lq = log_q(x)
+        return sigma * math.exp(lq) * (lq - log_gauss(x))
+
+    value, error = 0.0, 0.0
+    for low, high in pieces:
+        piece, piece_error = quad(integrand, low, high, epsabs=1e-14, epsrel=1e-13, limit=200)
+        value += piece
+        error += piece_error
+    return value, error
+
+
+def gaussian_statistics(params: dict[str, Any]) -> dict[str, Any]:
+    """The isotropic Gaussian N(0, σ²I_d) as a statistics library describes it (scipy.stats)."""
+    import numpy as np
+    from scipy import stats
+    from scipy.optimize import minimize_scalar
+
+    sigma = float(params["scale"])
+    d = int(params["dimension"])
+    points = np.asarray(params["points"], dtype=float)
+    weight = float(params["quadratic_weight"])
+    # Unfrozen calls: freezing a scipy.stats distribution costs more than evaluating it.
+    energy_scale = weight * sigma**2
+    values = weight * points**2
+
+    # The mode: the argmax of the chi log-density (d − 1) log u − u²/2 in units of σ.
+    def negative_log_density(u: float) -> float:
+        return -((d - 1) * math.log(u) - u * u / 2) if u > 0 else math.inf
+
+    upper = math.sqrt(d) + 4.0
+    found = minimize_scalar(
+        negative_log_density, bounds=(0.0, upper), method="bounded", options={"xatol": 1e-12}
+    )
+    mean, variance = (float(t) for t in stats.chi.stats(d, scale=sigma, moments="mv"))
+    kl = [_kl_to_gaussian(law, sigma) for law in TRIAL_LAWS]
+    return {
+        "norm_logpdf": stats.chi.logpdf(points, d, scale=sigma),
+        "norm_cdf": stats.chi.cdf(points, d, scale=sigma),
+        "norm_mean": mean,
+        "norm_std": math.sqrt(variance),
+        "norm_rms": math.sqrt(variance + mean**2),
+        "norm_mode": float(found.x) * sigma,
+        "component_variance": float(stats.norm.var(scale=sigma)),
+        "component_logpdf": stats.norm.logpdf(points, scale=sigma),
+        "quadratic_form_logpdf": stats.chi2.logpdf(values, d, scale=energy_scale),
+        "quadratic_form_mean": float(stats.chi2.mean(d, scale=energy_scale)),
+        "quadratic_form_variance": float(stats.chi2.var(d, scale=energy_scale)),
+        "gaussian_entropy": float(
+            stats.multivariate_normal.entropy(mean=np.zeros(d), cov=sigma**2 * np.eye(d))
+        ),
+        "kl_to_gaussian": np.array([value for value, _ in kl]),
+        "kl_quadrature_error": np.array([error for _, error in kl]),
+    }
+
+
+def gaussian_from_gas(params: dict[str, Any]) -> dict[str, Any]:
+    """The dictionary in code: scale σ = √(kT/m), d = d, points = speeds, c = m/2 (E = c‖v‖²)."""
+    return {
+        "scale": math.sqrt(params["temperature"] / params["mass"]),
+        "dimension": int(params.get("dimension", 3)),
+        "points": params["speeds"],
+        "quadratic_weight": params["mass"] / 2.0,
+    }
+
+
+MB_TEMPERATURE = Parameter(
+    "temperature",
+    "kT: Boltzmann's constant times the temperature, in energy units (J in SI)",
+    "kT > 0",
+    minimum=0.0,
+    exclusive=True,
+)
+MASS = Parameter(
+    "mass",
+    "mass m of one molecule, in mass units consistent with kT (kg in SI)",
+    "m > 0",
+    minimum=0.0,
+    exclusive=True,
+)
+SPEEDS = Parameter(
+    "speeds",
+    "speeds v at which to evaluate the distributions (m/s in SI: units of √(kT/m))",
+    "v > 0",
+    shape="(n,)",
+    ndim=1,
+    minimum=0.0,
+    exclusive=True,
+)
+DIMENSION = Parameter(
+    "dimension",
+    "number of spatial dimensions d (3 for a real gas)",
+    "integer 1 ≤ d ≤ 10",
+    integer=True,
+    minimum=1,
+    maximum=10,
+    neutral=lambda values: 3,
+)
+
+
+def maxwell_strategy() -> Any:
+    """m and σ² = kT/m log-uniform (m ∈ [1e-27, 1e3], σ² ∈ [1e-12, 1e12]: SI gases and natural
+    units), d = 3 or any of 1..10, speeds v = σ·r with r log-uniform in [1e-8, 1e3]."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def draw(draw: Any) -> dict[str, Any]:
+        mass = 10.0 ** draw(st.floats(-27, 3))
+        variance = 10.0 ** draw(st.floats(-12, 12))
+        d = draw(st.one_of(st.just(3), st.integers(1, 10)))
+        r = draw(st.lists(st.floats(-8, 3).map(lambda e: 10.0**e), min_size=1, max_size=8))
+        sigma = math.sqrt(variance)
+        return {
+            "temperature": mass * variance,
+            "mass": mass,
+            "speeds": [sigma * ri for ri in r],
+            "dimension": d,
+        }
+
+    return draw()
+
+
+#: N₂ at 300 K in SI units: kT = k·300 K (k exact since 2019), m = 28.0134 u.
+N2_AT_300K = {
+    "temperature": 1.380649e-23 * 300.0,
+    "mass": 28.0134 * 1.66053906660e-27,
+    "speeds": [100.0, 421.997, 1000.0],
+    "dimension": 3,
+}
+
+MAXWELL_EXAMPLES = (  # kT/m far from 1 (so scale/variance mix-ups show), tiny speeds for the CDF
+    {
+        "temperature": 2.5,
+        "mass": 0.4,
+        "speeds": [2.5e-8, 2.5e-5, 0.3, 2.5, 40.0, 2500.0],
+        "dimension": 3,
+    },
+    {"temperature": 1e-9, "mass": 1e3, "speeds": [1e-14, 1e-6, 3e-6], "dimension": 3},
+    {"temperature": 1e14, "mass": 1e2, "speeds": [1e-3, 1e6, 5e6], "dimension": 3},
+    {"temperature": 0.3, "mass": 7.0, "speeds": [0.01, 0.2, 1.0], "dimension": 1},
+    {"temperature": 4.0, "mass": 0.25, "speeds": [1e-6, 4.0, 12.0, 30.0], "dimension": 10},
+)
+
+
+def _mb_sides(c: Correspondence, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    return c.physics.observe(params), c.learning.observe(c.translate(params))
+
+
+def _reduced(params: dict[str, Any]) -> tuple[Any, float, int]:
+    """r = v/σ, log(2πkT/m) and d: the sizes that set the rounding of the log-densities."""
+    import numpy as np
+
+    v, kT, m, d = _kinetic_theory_inputs(params)
+    return v / np.sqrt(kT / m), float(np.log(2 * np.pi * kT / m)), d
+
+
+def check_speed_density(c: Correspondence, params: dict[str, Any]) -> Comparison:
+    """log f(v) = log S_{d−1} + (d−1) log v − (d/2) log(2πkT/m) − mv²/2kT = chi(d).logpdf(v)."""
+    import numpy as np
+
+    phys, learn = _mb_sides(c, params)
+    r, log_variance, d = _reduced(params)
+    v = np.asarray(params["speeds"], dtype=float)
+    # Each term is rounded relative to itself: the sum's error is eps times the sum of sizes.
+    size = 4.0 + (d - 1) * np.abs(np.log(v)) + d / 2 * abs(log_variance) + r**2 / 2
+    return close(learn["norm_logpdf"], phys["speed_logpdf"], atol=8 * EPS * size)
+
+
+def check_speed_cdf(c: Correspondence, params: dict[str, Any]) -> Comparison:
+    """F(v) = P(d/2, mv²/2kT) = chi(d).cdf(v): the fraction of molecules slower than v."""
+    phys, learn = _mb_sides(c, params)
+    d = int(params.get("dimension", 3))
+    # x = mv²/2kT carries ~3 eps; F's relative condition number in x is x·f/F ≤ d/2; gammainc
+    # itself is good to a few eps.
+    return close(learn["norm_cdf"], phys["speed_cdf"], rtol=16 * EPS * (2 + d), atol=1e-300)
+
+
+def check_speed_moments(c: Correspondence, params: dict[str, Any]) -> Comparison:
+    """Mean √(8kT/πm) (d = 3), rms √(dkT/m), std, and mode √((d−1)kT/m) = argmax of the chi
+    log-density."""
+    phys, learn = _mb_sides(c, params)
+    d = int(params.get("dimension", 3))
+    sigma = math.sqrt(params["temperature"] / params["mass"])
+    rtol = 16 * EPS * (1 + d)
+    result = close(learn["norm_mean"], phys["mean_speed"], rtol=rtol)
+    result &= close(learn["norm_rms"], phys["rms_speed"], rtol=rtol)
+    # std = σ√(d − 2Γ²ratio): cancellation amplifies by rms²/variance.
+    amplification = phys["rms_speed"] ** 2 / phys["speed_std"] ** 2
+    result &= close(learn["norm_std"], phys["speed_std"], rtol=rtol * amplification)
+    # A numerical argmax of a smooth maximum is only good to ~√eps (relative to σ).
+    result &= close(learn["norm_mode"], phys["most_probable_speed"], rtol=1e-7, atol=1e-7 * sigma)
+    return result
+
+
+def check_kinetic_energy(c: Correspondence, params: dict[str, Any]) -> Comparison:
+    """E = ½mv² ~ Gamma(d/2, scale kT) = (kT/2)·χ²_d: density, ⟨E⟩ = (d/2)kT, Var = (d/2)(kT)²."""
+    import numpy as np
+
+    phys, learn = _mb_sides(c, params)
+    kT = float(params["temperature"])
+    energies = np.asarray(phys["kinetic_energies"])
+    d = int(params.get("dimension", 3))
+    size = 4.0 + (d / 2) * (np.abs(np.log(energies)) + abs(np.log(kT))) + energies / kT
+    result = close(
+        learn["quadratic_form_logpdf"], phys["kinetic_energy_logpdf"], atol=8 * EPS * size
+    )
+    result &= close(learn["quadratic_form_mean"], phys["mean_kinetic_energy"], rtol=8 * EPS)
+    result &= close(learn["quadratic_form_variance"], phys["kinetic_energy_variance"], rtol=8 * EPS)
+    return result
+
+
+def check_velocity_component(c: Correspondence, params: dict[str, Any]) -> Comparison:
+    """Each velocity component is N(0, kT/m): the 1-D Boltzmann factor normalised is the Gaussian
+    density, and equipartition ⟨½mv_x²⟩ = ½kT is its variance."""
+    phys, learn = _mb_sides(c, params)
+    r, log_variance, _ = _reduced(params)
+    size = 4.0 + abs(log_variance) / 2 + r**2 / 2
+    result = close(
+        learn["component_logpdf"], phys["velocity_component_logpdf"], atol=8 * EPS * size
+    )
+    result &= close(learn["component_variance"], phys["velocity_component_variance"], rtol=8 * EPS)
+    return result
+
+
+def check_velocity_entropy(c: Correspondence, params: dict[str, Any]) -> Comparison:
+    """(d/2) log(2πe kT/m) = the differential entropy of N(0, (kT/m)·I_d)."""
+    _, log_variance, d = _reduced(params)
+    phys, learn = _mb_sides(c, params)
+    atol = 8 * EPS * d * (2 + abs(log_variance))
+    return close(learn["gaussian_entropy"], phys["velocity_entropy"], atol=atol)
+
+
+def check_maximum_entropy(c: Correspondence, params: dict[str, Any]) -> Comparison:
+    """h(N(0, σ²)) − h(q) = KL(q‖N(0, σ²)) ≥ 0 for Laplace, uniform, logistic q of variance σ²."""
+    import numpy as np
+
+    phys, learn = _mb_sides(c, params)
+    _, log_variance, _ = _reduced(params)
+    gap = np.asarray(phys["entropy_deficits"])
+    # The quadrature's own error bound, and the cancellation in h_N − h_q (|h| ~ |log σ|).
+    atol = 10 * np.asarray(learn["kl_quadrature_error"]) + 16 * EPS * (2 + abs(log_variance))
+    result = close(learn["kl_to_gaussian"], gap, atol=atol)
+    return result & at_most(-gap.min(), 0.0, label="negative_gap")
+
+
+# -- mutants of maxwell-boltzmann-gaussian ------------------------------------------------------
+
+
+def _scale_is_variance(c: Correspondence) -> Correspondence:
+    translate = c.translate
+
+    def wrong(params: dict[str, Any]) -> dict[str, Any]:
+        return {**translate(params), "scale": params["temperature"] / params["mass"]}
+
+    return c.with_translate(wrong)
+
+
+def _variance_doubled(c: Correspondence) -> Correspondence:
+    translate = c.translate
+
+    def wrong(params: dict[str, Any]) -> dict[str, Any]:
+        return {**translate(params), "scale": math.sqrt(2 * params["temperature"] / params["mass"])}
+
+    return c.with_translate(wrong)
+
+
+def _speed_half_normal(c: Correspondence) -> Correspondence:
+    import numpy as np
+
+    def patch(p: dict[str, Any], o: dict[str, Any]) -> dict[str, Any]:
+        v = np.asarray(p["speeds"], dtype=float)
+        variance = p["temperature"] / p["mass"]
+        return {"speed_logpdf": 0.5 * np.log(2 / (np.pi * variance)) - v**2 / (2 * variance)}
+
+    return c.with_physics_patch(patch)
+
+
+def _mean_is_rms(c: Correspondence) -> Correspondence:
+    return c.with_physics_patch(lambda p, o: {"mean_speed": o["rms_speed"]})
+
+
+def _entropy_without_e(c: Correspondence) -> Correspondence:
+    import numpy as np
+
+    def patch(p: dict[str, Any], o: dict[str, Any]) -> dict[str, Any]:
+        d = int(p.get("dimension", 3))
+        variance = p["temperature"] / p["mass"]
+        component = 0.5 * np.log(2 * np.pi * variance)
+        return {
+            "velocity_entropy": d * component,
+            "entropy_deficits": component - _trial_entropies(math.sqrt(variance)),
+        }
+
+    return c.with_physics_patch(patch)
+
+
+def _erf_cdf(c: Correspondence) -> Correspondence:
+    import numpy as np
+    from scipy.special import erf
+
+    def patch(p: dict[str, Any], o: dict[str, Any]) -> dict[str, Any]:
+        if int(p.get("dimension", 3)) != 3:
+            return {}
+        r = np.asarray(p["speeds"], dtype=float) / math.sqrt(p["temperature"] / p["mass"])
+        return {
+            "speed_cdf": erf(r / math.sqrt(2)) - math.sqrt(2 / math.pi) * r * np.exp(-r * r / 2)
+        }
+
+    return c.with_physics_patch(patch)
+
+
+MAXWELL_BOLTZMANN_GAUSSIAN = Correspondence(
+    id="maxwell-boltzmann-gaussian",
+    regime="exact",
+    physics=PhysicalSystem(
+        "Maxwell–Boltzmann gas",
+        "Molecules of mass m in an ideal classical gas at temperature kT: velocity, speed and "
+        "kinetic-energy distributions from the Boltzmann factor exp(−mv²/2kT).",
+        (
+            "speed_logpdf",
+            "speed_cdf",
+            "mean_speed",
+            "rms_speed",
+            "most_probable_speed",
+            "speed_std",
+            "velocity_component_variance",
+            "velocity_component_logpdf",
+            "kinetic_energies",
+            "kinetic_energy_logpdf",
+            "mean_kinetic_energy",
+            "kinetic_energy_variance",
+            "velocity_entropy",
+            "entropy_deficits",
+        ),
+        maxwell_boltzmann,
+    ),
+    learning=LearningMethod(
+        "isotropic Gaussian",
+        "X ~ N(0, σ²I_d) as scipy.stats describes it: components norm, ‖X‖ chi(d), c‖X‖² a "
+        "scaled χ²_d; entropy, argmax, KL divergences by quadrature.",
+        (
+            "norm_logpdf",
+            "norm_cdf",
+            "norm_mean",
+            "norm_std",
+            "norm_rms",
+            "norm_mode",
+            "component_variance",
+            "component_logpdf",
+            "quadratic_form_logpdf",
+            "quadratic_form_mean",
+            "quadratic_form_variance",
+            "gaussian_entropy",
+            "kl_to_gaussian",
+            "kl_quadrature_error",
+        ),
+        gaussian_statistics,
+    ),
+    parameters=(MB_TEMPERATURE, MASS, SPEEDS, DIMENSION),
+    translate=gaussian_from_gas,
+    example=N2_AT_300K,
+    examples=MAXWELL_EXAMPLES,
+    strategy=maxwell_strategy,
+    identities=(
+        Identity(
+            "speed-density-is-chi",
+            "exact",
+            check_speed_density,
+            "atol 8·eps·(4 + (d−1)|log v| + (d/2)|log(2πkT/m)| + r²/2), r = v/√(kT/m)",
+            "The log-density is a sum of terms each rounded relative to its own size; in log "
+            "space nothing underflows (the density itself does beyond r ≈ 38.6).",
+        ),
+        Identity(
+            "speed-cdf-is-chi-cdf",
+            "exact",
+            check_speed_cdf,
+            "rtol 16·eps·(2 + d)",
+            "x = mv²/2kT is rounded to ~3 eps and P(d/2, x) has relative condition number "
+            "≤ d/2 in x; the incomplete gamma function is accurate to a few eps. The erf form "
+            "of the d = 3 CDF is not used: it cancels to 0 at r = 1e-8.",
+        ),
+        Identity(
+            "characteristic-speeds-are-chi-moments",
+            "exact",
+            check_speed_moments,
+            "mean, rms: rtol 16·eps·(1 + d); std: that times rms²/Var; mode: rtol 1e-7 "
+            "(atol 1e-7·σ for d = 1, where it is 0)",
+            "Closed forms with log-gamma on one side, scipy.stats moments on the other; the "
+            "std cancels (d − 2Γ-ratio²); a numerical argmax of a smooth maximum resolves only "
+            "~√eps.",
+        ),
+        Identity(
+            "kinetic-energy-is-scaled-chi-square",
+            "exact",
+            check_kinetic_energy,
+            "log-density atol 8·eps·(4 + (d/2)(|log E| + |log kT|) + E/kT); mean and "
+            "variance rtol 8·eps",
+            "Sums of terms rounded relative to their size; the moments are one or two products.",
+        ),
+        Identity(
+            "velocity-component-is-gaussian",
+            "exact",
+            check_velocity_component,
+            "log-density atol 8·eps·(4 + |log(2πkT/m)|/2 + r²/2); variance rtol 8·eps",
+            "σ² = (√(kT/m))² on one side and kT/m on the other differ by a few roundings.",
+        ),
+        Identity(
+            "velocity-entropy-is-gaussian-entropy",
+            "exact",
+            check_velocity_entropy,
+            "atol 8·eps·d·(2 + |log(2πkT/m)|)",
+            "A sum of d logarithms of size |log(2πe kT/m)|.",
+        ),
+        Identity(
+            "maximum-entropy-gap-is-kl",
+            "exact",
+            check_maximum_entropy,
+            "atol 10 × quadrature error estimate + 16·eps·(2 + |log(2πkT/m)|); gap ≥ 0",
+            "The KL side is a numerical integral (its error bound is quad's); the entropy side "
+            "is a difference of two entropies of size |log σ|, which cancels.",
+        ),
+    ),
+    mutants=(
+        Mutant(
+            "variance-used-as-scale",
+            "scale = kT/m instead of √(kT/m)",
+            _scale_is_variance,
+            ("speed-density-is-chi", "characteristic-speeds-are-chi-moments"),
+        ),
+        Mutant(
+            "variance-doubled",
+            "σ² = 2kT/m (the most probable speed² in 3-D taken for the variance)",
+            _variance_doubled,
+            ("characteristic-speeds-are-chi-moments", "kinetic-energy-is-scaled-chi-square"),
+        ),
+        Mutant(
+            "speed-as-half-normal",
+            "the speed density taken as |N(0, kT/m)|: the Jacobian S_{d−1}v^{d−1} forgotten",
+            _speed_half_normal,
+            ("speed-density-is-chi",),
+        ),
+        Mutant(
+            "mean-speed-is-rms-speed",
+            "the mean speed returned as the rms speed √(3kT/m) (ratio √(3π/8) = 1.085)",
+            _mean_is_rms,
+            ("characteristic-speeds-are-chi-moments",),
+        ),
+        Mutant(
+            "gaussian-entropy-without-e",
+            "h = ½ log(2πσ²) per component instead of ½ log(2πeσ²)",
+            _entropy_without_e,
+            ("velocity-entropy-is-gaussian-entropy", "maximum-entropy-gap-is-kl"),
+        ),
+        Mutant(
+            "speed-cdf-by-erf",
+            "the d = 3 CDF as erf(r/√2) − √(2/π)·r·e^(−r²/2), which cancels catastrophically at "
+            "small r",
+            _erf_cdf,
+            ("speed-cdf-is-chi-cdf",),
+        ),
+    ),
+)
+
+
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
-    return [GIBBS_SOFTMAX]
+    return [GIBBS_SOFTMAX, MAXWELL_BOLTZMANN_GAUSSIAN]
 
 
 @hookimpl

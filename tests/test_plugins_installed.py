@@ -23,7 +23,7 @@ def test_plugins_command_lists_the_distribution_with_its_ids(twolevel_site):
     assert rows["twolevel"]["version"] == "0.1.0"
     assert rows["twolevel"]["module"] == "physml_twolevel"
     assert rows["twolevel"]["status"] == "ok"
-    assert rows["thermodynamics"]["ids"] == ["gibbs-softmax"]
+    assert "gibbs-softmax" in rows["thermodynamics"]["ids"]
 
 
 def test_third_party_correspondence_verifies_with_its_mutants(twolevel_site):
