@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import os
+
+# Small matrices throughout: BLAS threads only contend (set before numpy is imported).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 import re
 import subprocess
 import sys
