@@ -4,10 +4,6 @@
 from __future__ import annotations
 
 import os
-
-# Small matrices throughout: BLAS threads only contend (set before numpy is imported).
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")
 import re
 import subprocess
 import sys
@@ -15,6 +11,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+# Small matrices throughout: BLAS threads only contend (set before numpy is imported).
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 #: One catalog cache for the whole run, outside the user's home.
