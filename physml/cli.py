@@ -306,6 +306,8 @@ def evaluate_identities(c: Any, evaluation: Any) -> list[dict[str, Any]]:
     """Each identity's agreement at the evaluated parameters (own-family identities: not run)."""
     from hypothesis.errors import UnsatisfiedAssumption
 
+    from physml.model import OutsideDomain
+
     results = []
     for identity in c.identities:
         row: dict[str, Any] = {"name": identity.name, "regime": identity.regime}
@@ -330,7 +332,7 @@ def evaluate_identities(c: Any, evaluation: Any) -> list[dict[str, Any]]:
                 row["note"] = "own parameter family: checked on its own example"
             try:
                 comparison = identity.check(c, dict(params))
-            except UnsatisfiedAssumption:
+            except (UnsatisfiedAssumption, OutsideDomain):
                 row.update(
                     holds=None,
                     abs_error=None,

@@ -32,6 +32,7 @@ __all__ = [
     "Identity",
     "LearningMethod",
     "Mutant",
+    "OutsideDomain",
     "Parameter",
     "ParameterError",
     "PhysicalSystem",
@@ -69,6 +70,14 @@ def _regime(instance: object, attribute: attrs.Attribute, value: object) -> None
             f"{type(instance).__name__}.{attribute.name} must be one of {', '.join(REGIMES)}, "
             f"got {value!r}"
         )
+
+
+class OutsideDomain(Exception):
+    """Raised by an identity check when an example lies outside the identity's domain.
+
+    The verifier discards the example (as ``hypothesis.assume`` would) and draws another;
+    ``physml eval`` reports the identity as not applicable at the given parameters.
+    """
 
 
 class ParameterError(ValueError):

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from physml.model import Comparison, Correspondence, Identity
+from physml.model import Comparison, Correspondence, Identity, OutsideDomain
 
 __all__ = [
     "PROFILES",
@@ -250,7 +250,7 @@ def run_identity(
     shrink: bool = True,
 ) -> IdentityReport:
     """Run one identity as a hypothesis property and report what happened."""
-    from hypothesis import errors, example, given
+    from hypothesis import errors, example, given, reject
     from hypothesis import seed as fix_seed
 
     budget = max_examples if max_examples is not None else profile.max_examples
@@ -269,7 +269,10 @@ def run_identity(
         # An identity with its own strategy checks its own parameter family, which the
         # correspondence's parameter declarations do not describe.
         values = dict(params) if identity.strategy else c.check_params(params)
-        comparison = identity.check(c, values)
+        try:
+            comparison = identity.check(c, values)
+        except OutsideDomain:
+            reject()  # discard the example, as hypothesis.assume(False) would
         tally.add(comparison)
         if not comparison.holds:
             tally.failure = comparison

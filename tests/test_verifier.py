@@ -200,3 +200,21 @@ def test_close_can_measure_relative_error_against_a_scale():
     elementwise = close([1.0, 1e-20], [1.0, 2e-20], rtol=1e-12)
     against_scale = close([1.0, 1e-20], [1.0, 2e-20], rtol=1e-12, scale=1.0)
     assert not elementwise.holds and against_scale.holds
+
+
+def test_outside_domain_discards_the_example_and_eval_says_not_applicable():
+    from physml import OutsideDomain
+
+    def positive_only(c, p):
+        if p["x"] <= 0:
+            raise OutsideDomain("x must be positive here")
+        return _agree(c, p)
+
+    report = verify(_make(positive_only), profile="dev", seed=0)
+    assert report.status == "passed"
+
+    from physml.cli import evaluate_identities
+
+    c = _make(positive_only)
+    rows = evaluate_identities(c, c.evaluate({"x": -1.0}))
+    assert rows[0]["holds"] is None and "outside" in rows[0]["note"]
