@@ -544,6 +544,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             mutants=args.mutants,
             database=args.database,
             plugin_errors=plugin_errors,
+            plugins=registry.plugins,
             progress=step,
         )
     finally:

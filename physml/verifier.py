@@ -128,6 +128,7 @@ class VerificationReport:
     seed: int | None
     results: list[CorrespondenceReport]
     plugin_errors: list[dict[str, str]] = attrs.Factory(list)
+    plugins: list[dict[str, Any]] = attrs.Factory(list)
 
     @property
     def passed(self) -> int:
@@ -416,6 +417,7 @@ def verify_many(
     mutants: bool = False,
     database: str | None = None,
     plugin_errors: Iterable[tuple[str, str]] = (),
+    plugins: Iterable[Any] = (),
     progress: Callable[[str], None] | None = None,
 ) -> VerificationReport:
     """Verify several correspondences into one report (the shape ``physml verify --json`` prints).
@@ -447,4 +449,7 @@ def verify_many(
         seed=None if chosen.derandomize else seed,
         results=results,
         plugin_errors=[{"plugin": p, "error": e} for p, e in plugin_errors],
+        plugins=[
+            {"name": p.name, "version": p.version, "distribution": p.distribution} for p in plugins
+        ],
     )
