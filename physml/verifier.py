@@ -196,12 +196,18 @@ class _Tally:
     last: dict[str, Any] | None = None
     failure: Comparison | None = None
     detail: dict[str, Any] = attrs.Factory(dict)
+    detail_closeness: float = -math.inf
 
     def add(self, comparison: Comparison) -> None:
         self.examples += 1
-        # Keep the detail (observed rate, coefficient) of the worst example seen.
-        if comparison.detail and (not self.detail or comparison.rel_error >= self.max_rel):
+        # Keep the detail (observed rate, coefficient) of the example closest to its bound:
+        # judged by the share of tolerance used where known, else by the relative error.
+        closeness = comparison.tolerance_used
+        if math.isnan(closeness):
+            closeness = comparison.rel_error
+        if comparison.detail and (not self.detail or closeness >= self.detail_closeness):
             self.detail = dict(comparison.detail)
+            self.detail_closeness = closeness
         self.max_abs = _worst(self.max_abs, comparison.abs_error)
         self.max_rel = _worst(self.max_rel, comparison.rel_error)
         if not math.isnan(comparison.tolerance_used):
@@ -256,7 +262,9 @@ def run_identity(
 
     budget = max_examples if max_examples is not None else profile.max_examples
     if identity.max_examples is not None:
-        budget = min(budget, identity.max_examples)
+        # An expensive identity's cap is set for the default profile; others scale it.
+        scale = budget / _profiles()["default"].max_examples
+        budget = min(budget, max(1, round(identity.max_examples * scale)))
     report = IdentityReport(identity.name, identity.regime, "passed", budget=budget)
     if identity.slow and not profile.include_slow:
         report.status = "skipped"

@@ -108,9 +108,12 @@ def test_slow_identity_is_skipped_by_default_and_run_by_thorough():
     assert verify(c, profile="thorough", max_examples=5).identities[0].status == "passed"
 
 
-def test_identity_budget_caps_the_profile():
-    report = verify(_make(_agree, max_examples=4), profile="thorough")
-    assert report.identities[0].budget == 4
+def test_identity_budget_caps_the_default_profile_and_scales_with_the_others():
+    c = _make(_agree, max_examples=4)
+    assert verify(c, profile="default").identities[0].budget == 4
+    assert verify(c, profile="thorough").identities[0].budget == 40
+    assert verify(c, profile="dev").identities[0].budget == 1
+    report = verify(c, profile="default")
     assert report.identities[0].examples <= 5  # 4 generated + the worked example
 
 
