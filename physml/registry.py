@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import types
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -159,16 +160,17 @@ def _entry_point_plugins(disabled: set[str]) -> list[_Plugin]:
     from importlib.metadata import entry_points
 
     found: dict[str, _Plugin] = {}
+    # Parsing a distribution's METADATA is slow: once per distribution, not per entry point.
+    described: dict[int, tuple[str | None, str | None]] = {}
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         if ep.name in found:  # the same distribution seen twice on sys.path
             continue
         dist = getattr(ep, "dist", None)
-        plugin = _Plugin(
-            ep.name,
-            ep.value,
-            dist.version if dist else None,
-            dist.metadata["Name"] if dist else None,
-        )
+        if dist is not None and id(dist) not in described:
+            metadata = dist.metadata
+            described[id(dist)] = (metadata["Name"], metadata["Version"])
+        name, version = described.get(id(dist), (None, None))
+        plugin = _Plugin(ep.name, ep.value, version, name)
         found[ep.name] = plugin
         if ep.name in disabled:
             plugin.disabled = True
@@ -209,12 +211,17 @@ def load_registry(
     for plugin in found:
         if plugin.obj is None:
             continue
+        # Register only the physml_* attributes: pluggy inspects every attribute it is given,
+        # and a plugin module has hundreds.
+        hooks = types.SimpleNamespace(
+            **{n: getattr(plugin.obj, n) for n in dir(plugin.obj) if n.startswith("physml_")}
+        )
         try:
-            manager.register(plugin.obj, name=plugin.name)
+            manager.register(hooks, name=plugin.name)
             manager.check_pending()
         except Exception as error:
-            if manager.is_registered(plugin.obj):
-                manager.unregister(plugin.obj)
+            if manager.is_registered(hooks):
+                manager.unregister(hooks)
             plugin.errors.append(f"invalid plugin: {error}")
             plugin.obj = None
 
