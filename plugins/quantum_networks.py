@@ -603,18 +603,24 @@ def qnn_strategy() -> Any:
     return draw()
 
 
+# Plain Python here: these run at import, and `physml list` must not import numpy.
 def _random_observable(n: int, seed: int) -> list[float]:
-    import numpy as np
+    import random
 
-    raw = np.random.default_rng(seed).uniform(-1, 1, 4**n)
-    return (raw / np.abs(raw).sum()).tolist()
+    draw = random.Random(seed)
+    raw = [draw.uniform(-1, 1) for _ in range(4**n)]
+    total = sum(abs(r) for r in raw)
+    return [r / total for r in raw]
 
 
 def _stress_angles(layers: int, n: int) -> list[Any]:
-    import numpy as np
+    def angle(j: int) -> float:
+        return 100.0 * math.cos(1.7 * j + 0.3)
 
-    j = np.arange((layers + 1) * n * 3)
-    return (100.0 * np.cos(1.7 * j + 0.3)).reshape(layers + 1, n, 3).tolist()
+    return [
+        [[angle((layer * n + q) * 3 + a) for a in range(3)] for q in range(n)]
+        for layer in range(layers + 1)
+    ]
 
 
 # Examples that always run: c ≠ ½ (so a doubled generator shows), angles near ±100, |x| = 10³,
