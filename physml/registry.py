@@ -49,11 +49,15 @@ class PluginWarning(UserWarning):
 class UnknownCorrespondence(LookupError):
     """No correspondence has this id, alias or former id."""
 
-    def __init__(self, name: str, suggestions: list[str]) -> None:
+    def __init__(self, name: str, suggestions: list[str], *, ambiguous: bool = False) -> None:
         self.name = name
         self.suggestions = suggestions
-        hint = f"; did you mean {suggestions[0]}?" if suggestions else ""
-        super().__init__(f"unknown correspondence '{name}'{hint}")
+        if ambiguous:
+            message = f"'{name}' names several correspondences: {', '.join(suggestions)}"
+        else:
+            hint = f"; did you mean {suggestions[0]}?" if suggestions else ""
+            message = f"unknown correspondence '{name}'{hint}"
+        super().__init__(message)
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -113,13 +117,16 @@ class Registry:
         self._by_id = dict(sorted(correspondences.items()))
         self.plugins = plugins
         self.concepts = concepts
-        self._names: dict[str, str] = {}
+        # Every name folds to the ids it may mean; an id always means itself alone.
+        self._names: dict[str, list[str]] = {}
         for c in self._by_id.values():
             assert c.catalog is not None
             for name in (*c.catalog.aliases, *c.catalog.former_ids):
-                self._names.setdefault(_fold(name), c.id)
+                meanings = self._names.setdefault(_fold(name), [])
+                if c.id not in meanings:
+                    meanings.append(c.id)
         for cid in self._by_id:
-            self._names[cid] = cid
+            self._names[cid] = [cid]
 
     def __iter__(self) -> Iterator[Correspondence]:
         return iter(self._by_id.values())
@@ -135,12 +142,14 @@ class Registry:
 
     def get(self, name: str) -> Correspondence:
         """The correspondence with this id, alias or former id; raises UnknownCorrespondence."""
-        cid = self._names.get(_fold(name))
-        if cid is None:
-            candidates = list(self._by_id) + [n for n in self._names if n not in self._by_id]
-            close = difflib.get_close_matches(_fold(name), candidates, n=3, cutoff=0.6)
-            raise UnknownCorrespondence(name, list(dict.fromkeys(self._names[c] for c in close)))
-        return self._by_id[cid]
+        meanings = self._names.get(_fold(name))
+        if meanings is None:
+            close = difflib.get_close_matches(_fold(name), list(self._names), n=3, cutoff=0.6)
+            suggestions = [cid for c in close for cid in self._names[c]]
+            raise UnknownCorrespondence(name, list(dict.fromkeys(suggestions)))
+        if len(meanings) > 1:
+            raise UnknownCorrespondence(name, meanings, ambiguous=True)
+        return self._by_id[meanings[0]]
 
     @property
     def errors(self) -> list[tuple[str, str]]:

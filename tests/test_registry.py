@@ -155,3 +155,19 @@ def test_former_ids_resolve_to_the_entry(tmp_path):
     registry, warned = _load(_plugin("thermo", [GIBBS_SOFTMAX], [folder]))
     assert warned == []
     assert registry.get("boltzmann-softmax-v0").id == "gibbs-softmax"
+
+
+def test_an_alias_shared_by_two_entries_is_ambiguous_not_silently_resolved(tmp_path):
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    (folder / "concepts.yaml").write_text((CATALOG / "concepts.yaml").read_text("utf-8"), "utf-8")
+    gibbs = (CATALOG / "gibbs-softmax.yaml").read_text("utf-8")
+    twin = attrs.evolve(GIBBS_SOFTMAX, id="gibbs-softmax-twin")
+    (folder / "gibbs-softmax.yaml").write_text(gibbs, "utf-8")
+    (folder / "gibbs-softmax-twin.yaml").write_text(
+        gibbs.replace("id: gibbs-softmax", "id: gibbs-softmax-twin"), "utf-8")
+    registry, warned = _load(_plugin("thermo", [GIBBS_SOFTMAX, twin], [folder]))
+    assert warned == []
+    with pytest.raises(UnknownCorrespondence, match="names several correspondences"):
+        registry.get("Boltzmann softmax")
+    assert registry.get("gibbs-softmax-twin").id == "gibbs-softmax-twin"
