@@ -403,10 +403,11 @@ def parse_concepts(text: str, path: str = "<string>") -> tuple[Concept, ...]:
 
 def display_path(file: Path | Traversable) -> str:
     """A short path for messages: relative to the working directory when below it."""
-    try:
-        return str(Path(str(file)).resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError):
-        return str(file)
+    import os
+
+    text = str(file)
+    here = os.getcwd() + os.sep
+    return text[len(here):] if text.startswith(here) else text
 
 
 @attrs.frozen

@@ -222,9 +222,10 @@ def load_registry(
             continue
         # Register only the physml_* attributes: pluggy inspects every attribute it is given,
         # and a plugin module has hundreds.
-        hooks = types.SimpleNamespace(
-            **{n: getattr(plugin.obj, n) for n in dir(plugin.obj) if n.startswith("physml_")}
-        )
+        hooks = types.ModuleType(plugin.name)  # a bare module: almost no other attributes
+        for name in dir(plugin.obj):
+            if name.startswith("physml_"):
+                setattr(hooks, name, getattr(plugin.obj, name))
         try:
             manager.register(hooks, name=plugin.name)
             manager.check_pending()
