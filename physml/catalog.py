@@ -407,7 +407,7 @@ def display_path(file: Path | Traversable) -> str:
 
     text = str(file)
     here = os.getcwd() + os.sep
-    return text[len(here):] if text.startswith(here) else text
+    return text[len(here) :] if text.startswith(here) else text
 
 
 @attrs.frozen

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -523,10 +524,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError("give either correspondence ids or --all, not both")
     if args.max_examples is not None and args.max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     registry = _registry()
     chosen = list(registry) if args.all else [_lookup(registry, name) for name in args.ids]
     chosen = list({c.id: c for c in chosen}.values())
     plugin_errors = registry.errors if args.all else []
+    jobs = args.jobs if args.jobs is not None else min(len(chosen), os.cpu_count() or 1)
     progress = _Progress(not args.json, len(chosen))
 
     def step(message: str) -> None:
@@ -546,6 +550,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             plugin_errors=plugin_errors,
             plugins=registry.plugins,
             progress=step,
+            jobs=jobs,
         )
     finally:
         progress.close()
@@ -700,6 +705,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--mutants", action="store_true", help="also check that every declared mutant is rejected"
     )
     p.add_argument("--database", metavar="DIR", help="keep failing examples in this folder")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per CPU core when verifying several)",
+    )
     command("plugins", cmd_plugins, "list the loaded plugins and any that failed")
     p = command("check", cmd_check, "validate catalog YAML files without running anything")
     p.add_argument(

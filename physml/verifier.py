@@ -427,29 +427,32 @@ def verify_many(
     plugin_errors: Iterable[tuple[str, str]] = (),
     plugins: Iterable[Any] = (),
     progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
 ) -> VerificationReport:
     """Verify several correspondences into one report (the shape ``physml verify --json`` prints).
 
     Without an explicit ``seed`` a random one is drawn and reported, so that any failure can be
-    reproduced; a derandomized profile needs no seed.
+    reproduced; a derandomized profile needs no seed. With ``jobs`` > 1 the correspondences are
+    verified in that many worker processes, each of which finds them by id in the installed
+    registry (:func:`physml.get_registry`); the results are the same as a serial run's.
     """
     from physml import __version__
 
     chosen = get_profile(profile)
     if seed is None and not chosen.derandomize:
         seed = random.SystemRandom().randrange(2**32)
-    results = [
-        verify(
-            c,
-            profile=chosen,
-            max_examples=max_examples,
-            seed=seed,
-            mutants=mutants,
-            database=database,
-            progress=progress,
-        )
-        for c in correspondences
-    ]
+    entries = list(correspondences)
+    options = {
+        "profile": chosen,
+        "max_examples": max_examples,
+        "seed": seed,
+        "mutants": mutants,
+        "database": database,
+    }
+    if jobs > 1 and len(entries) > 1:
+        results = _verify_in_workers([c.id for c in entries], options, jobs, progress)
+    else:
+        results = [verify(c, progress=progress, **options) for c in entries]
     return VerificationReport(
         physml_version=__version__,
         versions=versions(),
@@ -461,3 +464,43 @@ def verify_many(
             {"name": p.name, "version": p.version, "distribution": p.distribution} for p in plugins
         ],
     )
+
+
+def _verify_by_id(cid: str, options: dict[str, Any]) -> CorrespondenceReport:
+    """Worker: verify one correspondence of the installed registry."""
+    import warnings
+
+    from physml.registry import get_registry
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the parent process has warned already
+        registry = get_registry()
+    return verify(registry.get(cid), **options)
+
+
+def _verify_in_workers(
+    ids: list[str],
+    options: dict[str, Any],
+    jobs: int,
+    progress: Callable[[str], None] | None,
+) -> list[CorrespondenceReport]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # "spawn": a fresh interpreter per worker, never a fork of a process holding BLAS threads.
+    context = multiprocessing.get_context("spawn")
+    results: dict[str, CorrespondenceReport] = {}
+    with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), mp_context=context) as pool:
+        futures = {pool.submit(_verify_by_id, cid, options): cid for cid in ids}
+        for future in as_completed(futures):
+            cid = futures[future]
+            try:
+                results[cid] = future.result()
+            except Exception as error:  # a worker that crashed is that entry's error
+                failure = IdentityReport(
+                    "worker", "exact", "error", message=f"{type(error).__name__}: {error}"
+                )
+                results[cid] = CorrespondenceReport(cid, "error", 0.0, [failure])
+            if progress:
+                progress(f"{cid}: done")
+    return [results[cid] for cid in ids]

@@ -243,3 +243,19 @@ def test_output_is_utf8_whatever_the_locale():
 
 def test_colour_only_on_a_terminal():
     assert "\033[" not in run_physml("verify", "gibbs-softmax", "--profile", "dev").stdout
+
+
+def test_parallel_verify_gives_the_same_report_as_serial():
+    def run(jobs: str) -> list:
+        result = run_physml("verify", "gibbs-softmax", "maxwell-boltzmann-gaussian", "--profile",
+                            "dev", "--seed", "5", "--jobs", jobs, "--json")
+        assert result.returncode == 0, result.stdout + result.stderr
+        return [(r["id"], r["status"], [(i["name"], i["examples"], i["max_abs_error"])
+                                        for i in r["identities"]])
+                for r in json.loads(result.stdout)["results"]]
+
+    assert run("2") == run("1")
+
+
+def test_jobs_must_be_positive():
+    assert run_physml("verify", "--all", "--jobs", "0").returncode == 2
