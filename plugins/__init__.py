@@ -11,7 +11,15 @@ from __future__ import annotations
 from importlib.abc import Traversable
 from importlib.resources import files
 
+from physml import hookimpl
+
 
 def catalog_folder() -> Traversable:
     """The folder holding the built-in catalog entries and ``concepts.yaml``."""
     return files("physml_plugins.catalog")
+
+
+@hookimpl
+def physml_catalog_dirs() -> list[Traversable]:
+    """The built-in plugins share one catalog folder; each theme module re-exports this hook."""
+    return [catalog_folder()]

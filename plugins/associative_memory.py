@@ -47,7 +47,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 #: A network of at most this many neurons is accepted from users: W is a dense N × N matrix.
 MAX_NEURONS = 2000
@@ -1726,8 +1726,3 @@ MODERN_HOPFIELD_ATTENTION = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [ISING_HOPFIELD, MODERN_HOPFIELD_ATTENTION]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

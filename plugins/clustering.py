@@ -58,7 +58,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 #: The annealing temperature is twice the mixture's variance: e^(−‖x − y‖²/T) = e^(−‖x − y‖²/2σ²).
 VARIANCE_PER_TEMPERATURE = 0.5
@@ -2067,8 +2067,3 @@ DETERMINISTIC_ANNEALING = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [DETERMINISTIC_ANNEALING]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

@@ -54,7 +54,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 # =================================================================================================
 # molecular-dynamics-hmc
@@ -2218,8 +2218,3 @@ LANGEVIN_SGLD = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [MOLECULAR_DYNAMICS_HMC, LANGEVIN_SGLD]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

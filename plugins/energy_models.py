@@ -49,7 +49,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 #: Spins enumerated at most (2^16 configurations): the Ising side sums over every state.
 MAX_SPINS = 16
@@ -1538,8 +1538,3 @@ BOLTZMANN_MACHINE_ISING = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [BOLTZMANN_MACHINE_ISING]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

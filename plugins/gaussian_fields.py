@@ -54,7 +54,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 # ================================================================================================
 # free-field-gp
@@ -2211,8 +2211,3 @@ NNGP = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [FREE_FIELD_GP, NNGP]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

@@ -61,7 +61,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 LOG2 = math.log(2.0)
 LOG4 = math.log(4.0)
@@ -1992,8 +1992,3 @@ BOLTZMANN_GENERATOR = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [GAN_DISCRIMINATOR_BAR, BOLTZMANN_GENERATOR]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

@@ -65,7 +65,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 #: |η_k| ≤ 300 keeps every probability above e^(−600)/K ≈ 1e-261: normal floats, finite 1/p.
 FIELD_BOUND = 300.0
@@ -1664,8 +1664,3 @@ QUANTUM_FISHER_NATURAL_GRADIENT = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [FISHER_NATURAL_GRADIENT, QUANTUM_FISHER_NATURAL_GRADIENT]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

@@ -40,7 +40,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 #: Probabilities are kept ≥ this floor on the physics side (their entropy and moment
 #: contributions, below 1e-297, are far beneath rounding).
@@ -1112,8 +1112,3 @@ MAXENT_LOGISTIC = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [MAXENT_LOGISTIC]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

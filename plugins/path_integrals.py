@@ -71,7 +71,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -1746,8 +1746,3 @@ CORRESPONDENCES = (PATH_INTEGRAL_LAPLACE, PATH_INTEGRAL_GP)
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return list(CORRESPONDENCES)
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

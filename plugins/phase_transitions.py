@@ -44,7 +44,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 # =================================================================================================
 # perceptron-capacity: Cover's counting theorem, the SAT/UNSAT transition at α = 2
@@ -1441,8 +1441,3 @@ DOUBLE_DESCENT = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [PERCEPTRON_CAPACITY, DOUBLE_DESCENT]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

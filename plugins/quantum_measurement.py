@@ -36,7 +36,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 #: Outcomes less likely than this have no posterior worth the name (division by ~0).
 MIN_EVIDENCE = 1e-12
@@ -989,8 +989,3 @@ BORN_BAYES = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [BORN_BAYES]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

@@ -58,7 +58,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 HALF_PI = math.pi / 2
 #: Rows of ``angles``: one Rot(φ, θ, ω) per qubit and trainable block, φ applied first.
@@ -1317,8 +1317,3 @@ QNN_FOURIER = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [QNN_FOURIER]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

@@ -51,7 +51,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 #: Relative tolerance on the rows of a user's proposal matrix (the sides renormalise the rows).
 ROW_SUM_TOLERANCE = 1e-9
@@ -1934,8 +1934,3 @@ JARZYNSKI_AIS = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [METROPOLIS_POSTERIOR, THERMODYNAMIC_INTEGRATION, JARZYNSKI_AIS]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

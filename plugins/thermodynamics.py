@@ -29,7 +29,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 # -- physics side: the canonical ensemble -------------------------------------------------------
 
@@ -1220,8 +1220,3 @@ MAXWELL_BOLTZMANN_GAUSSIAN = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [GIBBS_SOFTMAX, MAXWELL_BOLTZMANN_GAUSSIAN]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]

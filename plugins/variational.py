@@ -55,7 +55,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
-from physml_plugins import catalog_folder
+from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 #: Exact enumeration over 2ⁿ configurations: at most 14 spins (16384 states).
 MAX_SPINS = 14
@@ -2093,8 +2093,3 @@ MEAN_FIELD_ISING_VI = Correspondence(
 @hookimpl
 def physml_correspondences() -> list[Correspondence]:
     return [GIBBS_BOGOLIUBOV_ELBO, MEAN_FIELD_ISING_VI]
-
-
-@hookimpl
-def physml_catalog_dirs() -> list[Any]:
-    return [catalog_folder()]
