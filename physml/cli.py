@@ -114,14 +114,31 @@ def _summary(c: Any) -> dict[str, Any]:
     }
 
 
+def _matches(row: dict[str, Any], args: argparse.Namespace) -> bool:
+    """The filters of ``physml list``: a section and its subsections, a regime, a tag."""
+    section = args.section
+    if section and not (
+        row["essay_section"] == section or row["essay_section"].startswith(f"{section}.")
+    ):
+        return False
+    if args.regime and row["regime"] != args.regime:
+        return False
+    return not (args.tag and args.tag not in row["tags"])
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     registry = _registry()
-    rows = [_summary(c) for c in registry]
+    rows = [row for row in (_summary(c) for c in registry) if _matches(row, args)]
     if args.json:
         _emit_json(rows)
         return EXIT_OK
     if not rows:
-        print("no correspondences are registered (see `physml plugins`)")
+        filtered = args.section or args.regime or args.tag
+        print(
+            "no correspondence matches these filters"
+            if filtered
+            else "no correspondences are registered (see `physml plugins`)"
+        )
         return EXIT_OK
     print(
         table(
@@ -131,7 +148,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
     )
     print(
-        f"\n{len(rows)} correspondences. `physml show ID` describes one; "
+        f"\n{len(rows)} correspondence{'' if len(rows) == 1 else 's'}. "
+        "`physml show ID` describes one; "
         "`physml verify --all` checks them all."
     )
     return EXIT_OK
@@ -506,6 +524,8 @@ def _verify_text(report: Any) -> str:
                     out.append(f"    {colour('SURVIVED', 'red')}  {m.name}: {m.description}")
     for e in report.plugin_errors:
         out.append(colour(f"plugin error: {e['plugin']}: {e['error']}", "red"))
+    versions = ", ".join(f"{k} {v}" for k, v in report.versions.items())
+    out.append("\n" + indent(f"physml {report.physml_version}; {versions}", ""))
     seed = f", seed {report.seed}" if report.seed is not None else ", derandomized"
     out.append(
         f"\nverified {len(report.results)} correspondence(s) with profile "
@@ -513,6 +533,19 @@ def _verify_text(report: Any) -> str:
         f"{report.errors} errors"
     )
     return "\n".join(out)
+
+
+def _write_report(report: Any, path: str) -> None:
+    from physml.verifier import jsonable
+
+    try:
+        with open(path, "w", encoding="utf-8") as stream:
+            json.dump(
+                jsonable(report.to_json()), stream, ensure_ascii=False, indent=2, allow_nan=False
+            )
+            stream.write("\n")
+    except OSError as error:
+        raise UsageError(f"cannot write the report to {path}: {error.strerror}") from None
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -554,6 +587,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         )
     finally:
         progress.close()
+    if args.report:
+        _write_report(report, args.report)
     if args.json:
         _emit_json(report.to_json())
     else:
@@ -685,7 +720,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    command("list", cmd_list, "list every registered correspondence")
+    p = command("list", cmd_list, "list every registered correspondence")
+    p.add_argument("--section", metavar="S", help="essay section, e.g. 4.2 (or 4 for 4.x)")
+    p.add_argument("--regime", choices=("exact", "limit", "analogy"))
+    p.add_argument("--tag", metavar="TAG", help="only entries with this tag")
     p = command("show", cmd_show, "describe one correspondence (id, alias or former id)")
     p.add_argument("id")
     p = command("eval", cmd_eval, "compute both sides for the worked example or given parameters")
@@ -705,6 +743,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--mutants", action="store_true", help="also check that every declared mutant is rejected"
     )
     p.add_argument("--database", metavar="DIR", help="keep failing examples in this folder")
+    p.add_argument("--report", metavar="FILE", help="also write the JSON report to FILE")
     p.add_argument(
         "--jobs",
         type=int,

@@ -259,3 +259,26 @@ def test_parallel_verify_gives_the_same_report_as_serial():
 
 def test_jobs_must_be_positive():
     assert run_physml("verify", "--all", "--jobs", "0").returncode == 2
+
+
+def test_list_filters_by_section_regime_and_tag():
+    def ids(*options: str) -> set[str]:
+        return {r["id"] for r in json.loads(run_physml("list", "--json", *options).stdout)}
+
+    everything = ids()
+    assert ids("--section", "4.2") == {"deterministic-annealing"}
+    section_3 = ids("--section", "3")
+    assert section_3 and all(cid in everything for cid in section_3)
+    assert "gibbs-softmax" not in section_3
+    assert ids("--regime", "limit") <= everything
+    assert "gibbs-softmax" in ids("--tag", "softmax")
+    assert ids("--tag", "no-such-tag") == set()
+
+
+def test_verify_report_file_is_the_json_report(tmp_path):
+    path = tmp_path / "report.json"
+    result = run_physml("verify", "gibbs-softmax", "--profile", "dev", "--report", str(path))
+    assert result.returncode == 0
+    report = json.loads(path.read_text())
+    assert report["passed"] == 1 and report["results"][0]["id"] == "gibbs-softmax"
+    assert "physml 0." in result.stdout and "numpy" in result.stdout  # versions in the text
