@@ -223,13 +223,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         _emit_json(data)
         return EXIT_OK
     out: list[str] = []
-    out.append(_heading(f"{c.id}: {data['title']}"))
-    out.append(f"{data['title_zh']}")
+    out.append(_heading(indent(f"{c.id}: {data['title']}", "")))
+    out.append(indent(data["title_zh"], ""))
     out.append(
         f"regime: {c.regime}    essay section: §{data['essay_section']}    plugin: {c.plugin}"
     )
     if data["tags"]:
-        out.append(f"tags: {', '.join(data['tags'])}")
+        out.append(indent(f"tags: {', '.join(data['tags'])}", ""))
     if data["aliases"] or data["former_ids"]:
         out.append(
             indent(f"also known as: {', '.join([*data['aliases'], *data['former_ids']])}", "")
@@ -393,7 +393,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK if holds else EXIT_FAILED
-    out = [_heading(f"{c.id}: {c.title}"), "", _heading("Parameters")]
+    out = [_heading(indent(f"{c.id}: {c.title}", "")), "", _heading("Parameters")]
     out += [f"  {k} = {_short(v, WIDTH - 6 - width(k))}" for k, v in evaluation.params.items()]
     for side in ("physics", "learning"):
         values = getattr(evaluation, side)

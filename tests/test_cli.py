@@ -282,3 +282,12 @@ def test_verify_report_file_is_the_json_report(tmp_path):
     report = json.loads(path.read_text())
     assert report["passed"] == 1 and report["results"][0]["id"] == "gibbs-softmax"
     assert "physml 0." in result.stdout and "numpy" in result.stdout  # versions in the text
+
+
+def test_show_of_every_entry_fits_100_columns():
+    from physml.render import width
+
+    for row in json.loads(run_physml("list", "--json").stdout):
+        out = run_physml("show", row["id"]).stdout
+        too_wide = [line for line in out.splitlines() if width(line) > 100]
+        assert too_wide == [], row["id"]
