@@ -548,6 +548,38 @@ def _write_report(report: Any, path: str) -> None:
         raise UsageError(f"cannot write the report to {path}: {error.strerror}") from None
 
 
+def _read_report(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"cannot read the report {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise UsageError(f"{path} is not a physml verify report (no 'results' list)")
+    return data
+
+
+def _comparison_text(changes: dict[str, list[dict[str, Any]]], path: str) -> str:
+    labels = {
+        "new_failures": "new failures",
+        "fixed": "fixed",
+        "grew": "errors that grew",
+        "added": "added",
+        "removed": "removed",
+    }
+    out = [f"\ncompared with {path}:"]
+    for key, label in labels.items():
+        rows = changes[key]
+        out.append(f"  {label}: {len(rows)}")
+        for r in rows:
+            detail = f" ({r['was']} -> {r['status']})" if "was" in r and "status" in r else ""
+            if key == "grew":
+                detail = f" ({r['measure']} {r['old']:.3g} -> {r['new']:.3g})"
+            out.append(f"    {r['id']} {r['identity']}{detail}")
+    return "\n".join(out)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from physml.verifier import verify_many
 
@@ -559,6 +591,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError("--max-examples must be at least 1")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    earlier = _read_report(args.compare) if args.compare else None  # fail before the long run
     registry = _registry()
     chosen = list(registry) if args.all else [_lookup(registry, name) for name in args.ids]
     chosen = list({c.id: c for c in chosen}.values())
@@ -589,10 +622,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
         progress.close()
     if args.report:
         _write_report(report, args.report)
+    data = report.to_json()
+    if earlier is not None:
+        from physml.verifier import compare_reports, jsonable
+
+        data["comparison"] = compare_reports(earlier, jsonable(data))
     if args.json:
-        _emit_json(report.to_json())
+        _emit_json(data)
     else:
         print(_verify_text(report))
+        if args.compare:
+            print(_comparison_text(data["comparison"], args.compare))
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -744,6 +784,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--database", metavar="DIR", help="keep failing examples in this folder")
     p.add_argument("--report", metavar="FILE", help="also write the JSON report to FILE")
+    p.add_argument(
+        "--compare", metavar="OLD.json", help="show what changed against an earlier JSON report"
+    )
     p.add_argument(
         "--jobs",
         type=int,

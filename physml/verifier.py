@@ -504,3 +504,61 @@ def _verify_in_workers(
             if progress:
                 progress(f"{cid}: done")
     return [results[cid] for cid in ids]
+
+
+#: An identity's error "grew" when it is this many times its old value (and not rounding-level).
+GROWTH_FACTOR = 10.0
+
+
+def compare_reports(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """What changed between two JSON reports: new failures, fixes, errors that grew, additions.
+
+    Both arguments are reports as ``physml verify --json`` prints them. An identity's error grew
+    when its share of tolerance used (or, where that is unknown, its largest relative error) is
+    at least ``GROWTH_FACTOR`` times the old one.
+    """
+
+    def identities(report: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+        return {
+            (r["id"], i["name"]): i
+            for r in report.get("results", [])
+            for i in r.get("identities", [])
+        }
+
+    def number(value: Any) -> float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return math.nan
+
+    before, after = identities(old), identities(new)
+    changes: dict[str, list[dict[str, Any]]] = {
+        "new_failures": [],
+        "fixed": [],
+        "grew": [],
+        "added": [],
+        "removed": [],
+    }
+    for key, now in after.items():
+        row = {"id": key[0], "identity": key[1], "status": now["status"]}
+        was = before.get(key)
+        if was is None:
+            changes["added"].append(row)
+            continue
+        row["was"] = was["status"]
+        good = ("passed", "skipped")
+        if was["status"] in good and now["status"] not in good:
+            changes["new_failures"].append(row)
+        elif was["status"] not in good and now["status"] in good:
+            changes["fixed"].append(row)
+        elif now["status"] == "passed" and was["status"] == "passed":
+            metric = "tolerance_used" if now.get("tolerance_used") is not None else "max_rel_error"
+            old_value, new_value = number(was.get(metric)), number(now.get(metric))
+            if old_value > 0 and new_value >= GROWTH_FACTOR * old_value and new_value > 1e-12:
+                changes["grew"].append(
+                    {**row, "measure": metric, "old": old_value, "new": new_value}
+                )
+    for key, was in before.items():
+        if key not in after:
+            changes["removed"].append({"id": key[0], "identity": key[1], "was": was["status"]})
+    return changes

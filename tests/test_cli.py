@@ -291,3 +291,19 @@ def test_show_of_every_entry_fits_100_columns():
         out = run_physml("show", row["id"]).stdout
         too_wide = [line for line in out.splitlines() if width(line) > 100]
         assert too_wide == [], row["id"]
+
+
+def test_verify_compare_shows_what_changed_and_rejects_a_bad_report(tmp_path):
+    old = tmp_path / "old.json"
+    first = run_physml("verify", "gibbs-softmax", "--profile", "dev", "--seed", "1",
+                       "--report", str(old))
+    assert first.returncode == 0
+    again = run_physml("verify", "gibbs-softmax", "--profile", "dev", "--seed", "1",
+                       "--compare", str(old), "--json")
+    assert json.loads(again.stdout)["comparison"]["new_failures"] == []
+    text = run_physml("verify", "gibbs-softmax", "--profile", "dev", "--compare", str(old))
+    assert "compared with" in text.stdout and "new failures: 0" in text.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    refused = run_physml("verify", "gibbs-softmax", "--compare", str(bad))
+    assert refused.returncode == 2 and "not a physml verify report" in refused.stderr
