@@ -674,6 +674,51 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- concepts and translate --------------------------------------------------------------------
+
+
+def cmd_concepts(args: argparse.Namespace) -> int:
+    from physml.vocabulary import concept_usage
+
+    rows = concept_usage(_registry())
+    if args.json:
+        _emit_json(rows)
+        return EXIT_OK
+    for r in rows:
+        used = f"{len(r['entries'])} entr{'y' if len(r['entries']) == 1 else 'ies'}"
+        print(indent(f"{r['id']}  {r['zh']}  [{r['side']}]  {used}", ""))
+        if r["entries"]:
+            print(indent(", ".join(r["entries"]), "    "))
+    print(f"\n{len(rows)} concepts. `physml translate CONCEPT` shows a concept in every entry.")
+    return EXIT_OK
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from physml.vocabulary import UnknownConcept, find_concept, translate
+
+    registry = _registry()
+    try:
+        concept = find_concept(registry, args.concept)
+    except UnknownConcept as error:
+        raise UsageError(str(error)) from None
+    rows = translate(registry, concept)
+    if args.json:
+        _emit_json(rows)
+        return EXIT_OK
+    print(_heading(indent(f"{concept.en} ({concept.zh}): {concept.definition}", "")))
+    if not rows:
+        print("no dictionary row links this concept yet")
+        return EXIT_OK
+    print(
+        table(
+            ["entry", "regime", "physics", "learning", "note"],
+            [[r["id"], r["regime"], r["physics"], r["learning"], r["note"]] for r in rows],
+            flexible=(2, 3, 4),
+        )
+    )
+    return EXIT_OK
+
+
 # -- check ------------------------------------------------------------------------------------
 
 
@@ -794,6 +839,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: one per CPU core when verifying several)",
     )
     command("plugins", cmd_plugins, "list the loaded plugins and any that failed")
+    command("concepts", cmd_concepts, "list the concept vocabulary and the entries using each")
+    p = command(
+        "translate",
+        cmd_translate,
+        "show a concept's counterparts in every entry (id, name or alias, EN or 中文)",
+    )
+    p.add_argument("concept")
     p = command("check", cmd_check, "validate catalog YAML files without running anything")
     p.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or folders (default: every loaded catalog)"

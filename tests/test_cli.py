@@ -307,3 +307,28 @@ def test_verify_compare_shows_what_changed_and_rejects_a_bad_report(tmp_path):
     bad.write_text("[]")
     refused = run_physml("verify", "gibbs-softmax", "--compare", str(bad))
     assert refused.returncode == 2 and "not a physml verify report" in refused.stderr
+
+
+def test_concepts_lists_the_vocabulary_with_the_entries_using_each():
+    rows = {r["id"]: r for r in json.loads(run_physml("concepts", "--json").stdout)}
+    assert rows["temperature"]["zh"] == "温度"
+    assert "gibbs-softmax" in rows["temperature"]["entries"]
+    fields = {"id", "en", "zh", "side", "aliases", "definition", "entries"}
+    assert fields <= set(rows["temperature"])
+    assert "温度" in run_physml("concepts").stdout
+
+
+def test_translate_finds_a_concept_by_english_or_chinese_name_in_every_entry():
+    english = json.loads(run_physml("translate", "temperature", "--json").stdout)
+    chinese = json.loads(run_physml("translate", "温度", "--json").stdout)
+    assert english == chinese
+    entries = {row["id"] for row in english}
+    assert {"gibbs-softmax", "deterministic-annealing"} <= entries
+    gibbs = next(row for row in english if row["id"] == "gibbs-softmax")
+    assert gibbs["learning"] == "softmax temperature τ" and gibbs["regime"] == "exact"
+
+
+def test_translate_unknown_concept_exits_2_with_a_suggestion():
+    result = run_physml("translate", "temprature")
+    assert result.returncode == 2
+    assert "did you mean temperature?" in result.stderr
