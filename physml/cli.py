@@ -46,11 +46,13 @@ def _say(message: str) -> None:
     print(f"physml: {message}", file=sys.stderr)
 
 
-def _emit_json(data: Any) -> None:
+def _emit_json(data: Any, stream: TextIO | None = None) -> None:
+    """Strict JSON (non-finite numbers as strings) to ``stream``, stdout by default."""
     from physml.verifier import jsonable
 
-    json.dump(jsonable(data), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
-    sys.stdout.write("\n")
+    out = stream or sys.stdout
+    json.dump(jsonable(data), out, ensure_ascii=False, indent=2, allow_nan=False)
+    out.write("\n")
 
 
 def _registry() -> Any:
@@ -536,14 +538,9 @@ def _verify_text(report: Any) -> str:
 
 
 def _write_report(report: Any, path: str) -> None:
-    from physml.verifier import jsonable
-
     try:
         with open(path, "w", encoding="utf-8") as stream:
-            json.dump(
-                jsonable(report.to_json()), stream, ensure_ascii=False, indent=2, allow_nan=False
-            )
-            stream.write("\n")
+            _emit_json(report.to_json(), stream)
     except OSError as error:
         raise UsageError(f"cannot write the report to {path}: {error.strerror}") from None
 

@@ -237,21 +237,22 @@ class Comparison:
     def __and__(self, other: Comparison) -> Comparison:
         return Comparison(
             holds=self.holds and other.holds,
-            abs_error=_nanmax(self.abs_error, other.abs_error),
-            rel_error=_nanmax(self.rel_error, other.rel_error),
+            abs_error=nanmax(self.abs_error, other.abs_error),
+            rel_error=nanmax(self.rel_error, other.rel_error),
             detail={**self.detail, **other.detail},
-            tolerance_used=_max_known(self.tolerance_used, other.tolerance_used),
+            tolerance_used=max_known(self.tolerance_used, other.tolerance_used),
         )
 
 
-def _max_known(a: float, b: float) -> float:
+def max_known(a: float, b: float) -> float:
     """The larger of two fractions, ignoring an unknown (NaN) one."""
     if math.isnan(a):
         return b
     return a if math.isnan(b) else max(a, b)
 
 
-def _nanmax(a: float, b: float) -> float:
+def nanmax(a: float, b: float) -> float:
+    """The larger of two errors; NaN (a failed comparison) wins."""
     if math.isnan(a) or math.isnan(b):
         return math.nan
     return max(a, b)
@@ -386,12 +387,6 @@ class Correspondence:
         return self.catalog.title if self.catalog else self.id
 
     # -- parameters -----------------------------------------------------------------------------
-    def parameter(self, name: str) -> Parameter:
-        for p in self.parameters:
-            if p.name == name:
-                return p
-        raise KeyError(name)
-
     def check_params(self, params: Params | None = None) -> dict[str, Any]:
         """Fill in missing parameters and validate all of them.
 

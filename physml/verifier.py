@@ -19,10 +19,16 @@ from typing import Any
 
 import attrs
 
-from physml.model import Comparison, Correspondence, Identity, OutsideDomain
+from physml.model import (
+    Comparison,
+    Correspondence,
+    Identity,
+    OutsideDomain,
+    max_known,
+    nanmax,
+)
 
 __all__ = [
-    "PROFILES",
     "CorrespondenceReport",
     "IdentityReport",
     "MutantReport",
@@ -64,10 +70,6 @@ def _profiles() -> dict[str, Profile]:
             description="many more examples, and the slow checks",
         ),
     }
-
-
-#: The profiles as seen now (``default`` is derandomized when the CI variable is set).
-PROFILES = _profiles()
 
 
 def get_profile(name: str) -> Profile:
@@ -208,18 +210,9 @@ class _Tally:
         if comparison.detail and (not self.detail or closeness >= self.detail_closeness):
             self.detail = dict(comparison.detail)
             self.detail_closeness = closeness
-        self.max_abs = _worst(self.max_abs, comparison.abs_error)
-        self.max_rel = _worst(self.max_rel, comparison.rel_error)
-        if not math.isnan(comparison.tolerance_used):
-            self.used = (
-                comparison.tolerance_used
-                if math.isnan(self.used)
-                else max(self.used, comparison.tolerance_used)
-            )
-
-
-def _worst(a: float, b: float) -> float:
-    return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
+        self.max_abs = nanmax(self.max_abs, comparison.abs_error)
+        self.max_rel = nanmax(self.max_rel, comparison.rel_error)
+        self.used = max_known(self.used, comparison.tolerance_used)
 
 
 def _settings(budget: int, profile: Profile, database: str | None, *, shrink: bool = True) -> Any:
