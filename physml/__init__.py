@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from physml.hookspecs import hookimpl
 from physml.model import (
+    Boundary,
     Comparison,
     Correspondence,
     Evaluation,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Boundary",
     "Comparison",
     "Correspondence",
     "Evaluation",

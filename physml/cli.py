@@ -204,6 +204,15 @@ def show_json(c: Any) -> dict[str, Any]:
             {"name": m.name, "description": m.description, "killed_by": list(m.killed_by)}
             for m in c.mutants
         ],
+        boundaries=[
+            {
+                "name": b.name,
+                "assumption": b.assumption,
+                "identity": b.identity,
+                "explanation": b.explanation,
+            }
+            for b in c.boundaries
+        ],
         worked_example={"params": dict(c.example), "command": f"physml eval {c.id}"},
         observables={
             "physics": list(c.physics.observables),
@@ -271,6 +280,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     if data["assumptions"]:
         out += ["", _heading("Assumptions")]
         out += [indent(a, "  - ") for a in data["assumptions"]]
+    if data["boundaries"]:
+        out += ["", _heading("Where it breaks (checked by physml verify --boundaries)")]
+        for b in data["boundaries"]:
+            out.append(indent(f"{b['name']}: without {b['assumption']}", "  - "))
+            out.append(indent(f"{b['identity']} fails: {b['explanation']}", "      "))
     out += [
         "",
         _heading("Parameters"),
@@ -524,6 +538,22 @@ def _verify_text(report: Any) -> str:
                     out.append(f"    {colour('not run', 'red')}   {m.name}: {m.message}")
                 else:
                     out.append(f"    {colour('SURVIVED', 'red')}  {m.name}: {m.description}")
+        if result.boundaries:
+            broken = sum(b.ok for b in result.boundaries)
+            out.append(f"  boundaries: {broken}/{len(result.boundaries)} break as declared")
+            for b in result.boundaries:
+                if b.ok:
+                    out.append(
+                        f"    {colour('breaks', 'green')}    {b.name} ({b.identity} fails "
+                        f"without {b.assumption})"
+                    )
+                    if b.counterexample is not None:
+                        text = json.dumps(b.counterexample, ensure_ascii=False)
+                        text = text[:300] + ("…" if len(text) > 300 else "")
+                        out.append(indent(f"for example at {text}", "              "))
+                else:
+                    word = "not run" if b.status == "not-run" else b.status.upper()
+                    out.append(indent(f"{b.name}: {b.message}", f"    {colour(word, 'red')}  "))
     for e in report.plugin_errors:
         out.append(colour(f"plugin error: {e['plugin']}: {e['error']}", "red"))
     versions = ", ".join(f"{k} {v}" for k, v in report.versions.items())
@@ -609,6 +639,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             max_examples=args.max_examples,
             seed=args.seed,
             mutants=args.mutants,
+            boundaries=args.boundaries,
             database=args.database,
             plugin_errors=plugin_errors,
             plugins=registry.plugins,
@@ -779,6 +810,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 
 
+def _lazy(module: str, name: str) -> Any:
+    """A handler imported only when its command runs, so ``physml list`` stays fast."""
+
+    def handler(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(module), name)(args))
+
+    return handler
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -824,6 +866,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--mutants", action="store_true", help="also check that every declared mutant is rejected"
     )
+    p.add_argument(
+        "--boundaries",
+        action="store_true",
+        help="also check that each declared boundary (a violated assumption) breaks its identity",
+    )
     p.add_argument("--database", metavar="DIR", help="keep failing examples in this folder")
     p.add_argument("--report", metavar="FILE", help="also write the JSON report to FILE")
     p.add_argument(
@@ -843,6 +890,50 @@ def build_parser() -> argparse.ArgumentParser:
         "show a concept's counterparts in every entry (id, name or alias, EN or 中文)",
     )
     p.add_argument("concept")
+    p = command(
+        "search",
+        _lazy("physml.search", "cmd_search"),
+        "find entries and concepts by words in English or 中文 (typo tolerant)",
+    )
+    p.add_argument("query", nargs="+", metavar="QUERY")
+    p.add_argument("--limit", type=int, default=10, metavar="N", help="at most N results")
+    p = command(
+        "graph",
+        _lazy("physml.graph", "cmd_graph"),
+        "the graph of physics and learning concepts linked by correspondences",
+    )
+    p.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    p = command(
+        "path",
+        _lazy("physml.graph", "cmd_path"),
+        "the shortest chains of correspondences linking two concepts",
+    )
+    p.add_argument("start", metavar="CONCEPT_A")
+    p.add_argument("end", metavar="CONCEPT_B")
+    p = command(
+        "export",
+        _lazy("physml.export", "cmd_export"),
+        "write the catalog as Markdown pages, an Obsidian vault, one JSON document or a web page",
+    )
+    p.add_argument("--format", choices=("markdown", "obsidian", "json", "html"), required=True)
+    p.add_argument("--output", metavar="DIR", required=True, help="folder to write into")
+    p = command(
+        "plot",
+        _lazy("physml.plot", "cmd_plot"),
+        "draw an entry's figure (needs the plot extra: pip install 'physml[plot]')",
+    )
+    p.add_argument("id")
+    p.add_argument("--output", metavar="FILE", help="image file (default: <id>.png)")
+    p = command(
+        "new",
+        _lazy("physml.scaffold", "cmd_new"),
+        "start a standalone plugin package for a new correspondence",
+    )
+    p.add_argument("id", help="the new correspondence's id (lowercase words joined by '-')")
+    p.add_argument("--physics", required=True, metavar="TEXT", help="the physics side, in words")
+    p.add_argument("--learning", required=True, metavar="TEXT", help="the learning side, in words")
+    p.add_argument("--output", metavar="DIR", help="package folder (default: a new folder <id>)")
     p = command("check", cmd_check, "validate catalog YAML files without running anything")
     p.add_argument(
         "paths", nargs="*", metavar="PATH", help="files or folders (default: every loaded catalog)"

@@ -301,6 +301,28 @@ class Mutant:
 
 
 @attrs.frozen
+class Boundary:
+    """Where a correspondence stops holding: an assumption, inputs that violate it, and the
+    identity that must then fail.
+
+    ``strategy`` (and ``examples``) generate parameters in ``identity``'s family that violate
+    ``assumption``; they are passed to the check as generated, without the correspondence's
+    parameter validation (which may reject them). ``physml verify --boundaries`` expects the
+    identity to fail on some example: a boundary whose identity holds anyway is itself a failure,
+    since the assumption was then not needed or the strategy does not violate it. ``explanation``
+    says what goes wrong, for the "where it breaks" part of ``physml show``.
+    """
+
+    name: str = attrs.field(validator=_slug)
+    assumption: str
+    identity: str
+    strategy: StrategyFactory
+    explanation: str
+    examples: tuple[Params, ...] = ()
+    max_examples: int | None = None
+
+
+@attrs.frozen
 class Evaluation:
     """Both sides computed at one set of parameters."""
 
@@ -337,6 +359,10 @@ class Correspondence:
     ``validate``, when given, checks relations between parameters (one label per row of
     ``features``) and raises :class:`ParameterError`.
 
+    ``boundaries`` show where the correspondence breaks (:class:`Boundary`). ``figure``, when
+    given, returns the data of the entry's figure (a :class:`physml.figure.Figure`) for
+    ``physml plot``; it is called with keyword options and must not import matplotlib.
+
     ``catalog`` and ``plugin`` are filled in by the registry when it joins the implementation
     to its catalog entry.
     """
@@ -353,6 +379,8 @@ class Correspondence:
     translate: Callable[[Params], Params] = _identity_translation
     validate: Callable[[dict[str, Any]], None] | None = None
     examples: tuple[Params, ...] = ()
+    boundaries: tuple[Boundary, ...] = ()
+    figure: Callable[..., Any] | None = attrs.field(default=None, eq=False, repr=False)
     catalog: CatalogEntry | None = attrs.field(default=None, eq=False, repr=False)
     plugin: str | None = attrs.field(default=None, eq=False)
 
@@ -361,6 +389,7 @@ class Correspondence:
             ("parameter", [p.name for p in self.parameters]),
             ("identity", [i.name for i in self.identities]),
             ("mutant", [m.name for m in self.mutants]),
+            ("boundary", [b.name for b in self.boundaries]),
         ):
             duplicates = sorted({n for n in names if names.count(n) > 1})
             if duplicates:
@@ -376,6 +405,12 @@ class Correspondence:
                 raise ValueError(
                     f"{self.id}: mutant '{mutant.name}' names unknown identities: "
                     f"{', '.join(unknown)}"
+                )
+        for boundary in self.boundaries:
+            if boundary.identity not in known:
+                raise ValueError(
+                    f"{self.id}: boundary '{boundary.name}' names unknown identity "
+                    f"'{boundary.identity}'"
                 )
         missing = [p.name for p in self.parameters if p.name not in self.example]
         if missing:

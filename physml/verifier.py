@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from physml.model import (
+    Boundary,
     Comparison,
     Correspondence,
     Identity,
@@ -110,12 +111,28 @@ class MutantReport:
 
 
 @attrs.define
+class BoundaryReport:
+    name: str
+    assumption: str
+    identity: str
+    status: str  # breaks (as declared) | holds (the boundary is wrong) | error | vacuous | not-run
+    examples: int = 0
+    counterexample: dict[str, Any] | None = None  # the first violating input found to break it
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "breaks"
+
+
+@attrs.define
 class CorrespondenceReport:
     id: str
     status: str  # passed | failed | error | vacuous
     duration_s: float
     identities: list[IdentityReport]
     mutants: list[MutantReport] = attrs.Factory(list)
+    boundaries: list[BoundaryReport] = attrs.Factory(list)
 
     @property
     def ok(self) -> bool:
@@ -353,6 +370,41 @@ def run_mutant(
     )
 
 
+def run_boundary(
+    c: Correspondence,
+    boundary: Boundary,
+    *,
+    profile: Profile,
+    seed: int | None,
+    max_examples: int | None = None,
+) -> BoundaryReport:
+    """Run ``boundary``'s identity over inputs that violate its assumption; it must fail."""
+    identity = attrs.evolve(
+        c.identity(boundary.identity),
+        strategy=boundary.strategy,
+        examples=boundary.examples,
+        max_examples=boundary.max_examples,
+        slow=False,
+    )
+    run = run_identity(c, identity, profile=profile, max_examples=max_examples, seed=seed)
+    report = BoundaryReport(
+        boundary.name, boundary.assumption, boundary.identity, run.status, run.examples
+    )
+    if run.status == "failed":
+        report.status = "breaks"
+        report.counterexample = run.counterexample
+        report.message = run.message
+    elif run.status == "passed":
+        report.status = "holds"
+        report.message = (
+            f"{boundary.identity} held on {run.examples} inputs that violate the assumption; "
+            "the boundary is not where it is declared"
+        )
+    else:
+        report.message = run.message
+    return report
+
+
 def verify(
     c: Correspondence,
     *,
@@ -360,10 +412,12 @@ def verify(
     max_examples: int | None = None,
     seed: int | None = None,
     mutants: bool = False,
+    boundaries: bool = False,
     database: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> CorrespondenceReport:
-    """Verify every identity of ``c`` (and, with ``mutants``, that each mutant is rejected)."""
+    """Verify every identity of ``c``; with ``mutants``, that each mutant is rejected; with
+    ``boundaries``, that each declared boundary breaks the identity it names."""
     chosen = get_profile(profile) if isinstance(profile, str) else profile
     start = time.perf_counter()
     identities = []
@@ -395,17 +449,45 @@ def verify(
             mutant_reports.append(
                 run_mutant(c, mutant, profile=chosen, seed=seed, max_examples=max_examples)
             )
+    boundary_reports = []
+    if boundaries:
+        for boundary in c.boundaries:
+            if not baseline_ok:
+                boundary_reports.append(
+                    BoundaryReport(
+                        boundary.name,
+                        boundary.assumption,
+                        boundary.identity,
+                        "not-run",
+                        message="not run: the correspondence itself does not pass",
+                    )
+                )
+                continue
+            if progress:
+                progress(f"{c.id}: boundary {boundary.name}")
+            boundary_reports.append(
+                run_boundary(c, boundary, profile=chosen, seed=seed, max_examples=max_examples)
+            )
     statuses = {r.status for r in identities}
     if "error" in statuses:
         status = "error"
-    elif "failed" in statuses or any(not m.killed for m in mutant_reports):
+    elif (
+        "failed" in statuses
+        or any(not m.killed for m in mutant_reports)
+        or any(not b.ok for b in boundary_reports)
+    ):
         status = "failed"
     elif "vacuous" in statuses:
         status = "vacuous"
     else:
         status = "passed"
     return CorrespondenceReport(
-        c.id, status, round(time.perf_counter() - start, 3), identities, mutant_reports
+        c.id,
+        status,
+        round(time.perf_counter() - start, 3),
+        identities,
+        mutant_reports,
+        boundary_reports,
     )
 
 
@@ -416,6 +498,7 @@ def verify_many(
     max_examples: int | None = None,
     seed: int | None = None,
     mutants: bool = False,
+    boundaries: bool = False,
     database: str | None = None,
     plugin_errors: Iterable[tuple[str, str]] = (),
     plugins: Iterable[Any] = (),
@@ -440,6 +523,7 @@ def verify_many(
         "max_examples": max_examples,
         "seed": seed,
         "mutants": mutants,
+        "boundaries": boundaries,
         "database": database,
     }
     if jobs > 1 and len(entries) > 1:
