@@ -618,6 +618,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise UsageError("--max-examples must be at least 1")
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    if args.scheduler:
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise UsageError(
+                "--scheduler needs Dask distributed: pip install 'physml[distributed]'"
+            )
     earlier = _read_report(args.compare) if args.compare else None  # fail before the long run
     registry = _registry()
     chosen = list(registry) if args.all else [_lookup(registry, name) for name in args.ids]
@@ -645,6 +654,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             plugins=registry.plugins,
             progress=step,
             jobs=jobs,
+            timeout=args.timeout,
+            scheduler=args.scheduler,
         )
     finally:
         progress.close()
@@ -882,6 +893,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes (default: one per CPU core when verifying several)",
     )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        metavar="S",
+        help="at most S seconds per correspondence; one over it is reported as an error",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on this Dask distributed scheduler, e.g. tcp://host:8786 "
+        "(pip install 'physml[distributed]')",
+    )
     command("plugins", cmd_plugins, "list the loaded plugins and any that failed")
     command("concepts", cmd_concepts, "list the concept vocabulary and the entries using each")
     p = command(
@@ -902,15 +925,34 @@ def build_parser() -> argparse.ArgumentParser:
         _lazy("physml.graph", "cmd_graph"),
         "the graph of physics and learning concepts linked by correspondences",
     )
-    p.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
+    p.add_argument(
+        "--format",
+        choices=("dot", "mermaid", "json"),
+        default="dot",
+        help="Graphviz dot (default), a Mermaid flowchart, or JSON (as --json)",
+    )
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.epilog = (
+        "Nodes are concepts: physics on the left, learning on the right, concepts of both sides "
+        "in a middle column. A dictionary row links its physics-side concepts to its "
+        "learning-side ones (a both-sides concept counts on either side): one edge per entry "
+        "and pair of concepts, labelled with the entry id and styled by the entry's regime: "
+        "dot solid/dashed/dotted, Mermaid ===/---/-.- for exact/limit/analogy; JSON gives "
+        '"nodes" and "edges" with a "regime" field.'
+    )
     p = command(
         "path",
         _lazy("physml.graph", "cmd_path"),
         "the shortest chains of correspondences linking two concepts",
     )
-    p.add_argument("start", metavar="CONCEPT_A")
-    p.add_argument("end", metavar="CONCEPT_B")
+    p.add_argument("start", metavar="CONCEPT_A", help="concept id, name or alias (EN or 中文)")
+    p.add_argument("end", metavar="CONCEPT_B", help="concept id, name or alias (EN or 中文)")
+    p.epilog = (
+        "Chains are shortest by number of steps; each step is a dictionary row of one entry "
+        "linking two concepts (the graph of `physml graph`), with the entry's regime. A chain "
+        "is only as strong as its weakest step (exact > limit > analogy); the strongest chains "
+        "come first, at most 5. Exit status 1 when no chain links the two concepts."
+    )
     p = command(
         "export",
         _lazy("physml.export", "cmd_export"),

@@ -504,6 +504,8 @@ def verify_many(
     plugins: Iterable[Any] = (),
     progress: Callable[[str], None] | None = None,
     jobs: int = 1,
+    timeout: float | None = None,
+    scheduler: str | None = None,
 ) -> VerificationReport:
     """Verify several correspondences into one report (the shape ``physml verify --json`` prints).
 
@@ -511,6 +513,10 @@ def verify_many(
     reproduced; a derandomized profile needs no seed. With ``jobs`` > 1 the correspondences are
     verified in that many worker processes, each of which finds them by id in the installed
     registry (:func:`physml.get_registry`); the results are the same as a serial run's.
+    ``timeout`` bounds each correspondence's time in its worker (one worker when ``jobs`` is 1):
+    one that overruns or crashes its worker is reported as an error and the others go on.
+    ``scheduler``, the address of a Dask distributed scheduler, sends the same work to that
+    cluster instead (see :mod:`physml.workers`).
     """
     from physml import __version__
 
@@ -526,8 +532,15 @@ def verify_many(
         "boundaries": boundaries,
         "database": database,
     }
-    if jobs > 1 and len(entries) > 1:
-        results = _verify_in_workers([c.id for c in entries], options, jobs, progress)
+    ids = [c.id for c in entries]
+    if scheduler:
+        from physml.workers import verify_on_cluster
+
+        results = verify_on_cluster(ids, options, scheduler, timeout, progress)
+    elif (jobs > 1 and len(entries) > 1) or timeout:
+        from physml.workers import verify_in_workers
+
+        results = verify_in_workers(ids, options, jobs, timeout, progress)
     else:
         results = [verify(c, progress=progress, **options) for c in entries]
     return VerificationReport(
@@ -541,46 +554,6 @@ def verify_many(
             {"name": p.name, "version": p.version, "distribution": p.distribution} for p in plugins
         ],
     )
-
-
-def _verify_by_id(cid: str, options: dict[str, Any]) -> CorrespondenceReport:
-    """Worker: verify one correspondence of the installed registry."""
-    import warnings
-
-    from physml.registry import get_registry
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the parent process has warned already
-        registry = get_registry()
-    return verify(registry.get(cid), **options)
-
-
-def _verify_in_workers(
-    ids: list[str],
-    options: dict[str, Any],
-    jobs: int,
-    progress: Callable[[str], None] | None,
-) -> list[CorrespondenceReport]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    # "spawn": a fresh interpreter per worker, never a fork of a process holding BLAS threads.
-    context = multiprocessing.get_context("spawn")
-    results: dict[str, CorrespondenceReport] = {}
-    with ProcessPoolExecutor(max_workers=min(jobs, len(ids)), mp_context=context) as pool:
-        futures = {pool.submit(_verify_by_id, cid, options): cid for cid in ids}
-        for future in as_completed(futures):
-            cid = futures[future]
-            try:
-                results[cid] = future.result()
-            except Exception as error:  # a worker that crashed is that entry's error
-                failure = IdentityReport(
-                    "worker", "exact", "error", message=f"{type(error).__name__}: {error}"
-                )
-                results[cid] = CorrespondenceReport(cid, "error", 0.0, [failure])
-            if progress:
-                progress(f"{cid}: done")
-    return [results[cid] for cid in ids]
 
 
 #: An identity's error "grew" when it is this many times its old value (and not rounding-level).
