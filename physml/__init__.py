@@ -16,24 +16,60 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from physml.hookspecs import hookimpl
-from physml.model import (
-    Boundary,
-    Comparison,
-    Correspondence,
-    Evaluation,
-    Identity,
-    LearningMethod,
-    Mutant,
-    OutsideDomain,
-    Parameter,
-    ParameterError,
-    PhysicalSystem,
-)
-from physml.registry import Registry, UnknownCorrespondence, get_registry, load_registry
-
 if TYPE_CHECKING:
+    from physml.hookspecs import hookimpl
+    from physml.model import (
+        Boundary,
+        Comparison,
+        Correspondence,
+        Evaluation,
+        Identity,
+        LearningMethod,
+        Mutant,
+        OutsideDomain,
+        Parameter,
+        ParameterError,
+        PhysicalSystem,
+    )
+    from physml.registry import Registry, UnknownCorrespondence, get_registry, load_registry
     from physml.verifier import CorrespondenceReport
+
+# The public names are imported on first use (PEP 562), so that importing a submodule (the
+# pytest plugin, which every pytest run loads, or the command line) costs nothing it does not use.
+_HOMES = {
+    "hookimpl": "physml.hookspecs",
+    **dict.fromkeys(
+        [
+            "Boundary",
+            "Comparison",
+            "Correspondence",
+            "Evaluation",
+            "Identity",
+            "LearningMethod",
+            "Mutant",
+            "OutsideDomain",
+            "Parameter",
+            "ParameterError",
+            "PhysicalSystem",
+        ],
+        "physml.model",
+    ),
+    **dict.fromkeys(
+        ["Registry", "UnknownCorrespondence", "get_registry", "load_registry"], "physml.registry"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'physml' has no attribute '{name}'")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
