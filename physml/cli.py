@@ -128,9 +128,25 @@ def _matches(row: dict[str, Any], args: argparse.Namespace) -> bool:
     return not (args.tag and args.tag not in row["tags"])
 
 
+def _registry_summary() -> list[dict[str, Any]]:
+    """``list``'s rows, from the cached index (no plugin imported) when it is current."""
+    from physml.index import cached
+
+    def build() -> tuple[dict[str, Any], list[str]]:
+        registry = _registry()
+        warnings = [f"plugin '{p}': {e}" for p, e in registry.errors]
+        rows = [_summary(c) for c in registry]
+        return {"rows": rows, "warnings": warnings}, registry.catalog_folders
+
+    data, from_cache = cached(build)
+    if from_cache:
+        for warning in data["warnings"]:  # the same warnings a fresh load prints
+            _say(f"warning: {warning}")
+    return list(data["rows"])
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    registry = _registry()
-    rows = [row for row in (_summary(c) for c in registry) if _matches(row, args)]
+    rows = [row for row in _registry_summary() if _matches(row, args)]
     if args.json:
         _emit_json(rows)
         return EXIT_OK
@@ -214,6 +230,7 @@ def show_json(c: Any) -> dict[str, Any]:
             for b in c.boundaries
         ],
         worked_example={"params": dict(c.example), "command": f"physml eval {c.id}"},
+        figure=c.figure is not None,
         observables={
             "physics": list(c.physics.observables),
             "learning": list(c.learning.observables),
@@ -264,6 +281,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         ),
     ]
     out += ["", _heading("Identities")]
+    from physml.formulas import to_unicode  # LaTeX statements read as Unicode text
+
     for i in data["identities"]:
         flags = []
         if i["own_parameters"]:
@@ -272,7 +291,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             flags.append("slow: thorough profile")
         extra = f"  ({'; '.join(flags)})" if flags else ""
         out.append(f"  {i['name']}  [{i['regime']}]{extra}")
-        out.append(indent(i["statement"], "      "))
+        out.append(indent(to_unicode(i["statement"]), "      "))
         if i["note"]:
             out.append(indent(i["note"], "      "))
         out.append(indent(f"tolerance: {i['tolerance']}", "      "))
@@ -300,6 +319,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     out.append(f"  $ physml eval {c.id}")
     out.append(f"  $ physml eval {c.id} --params my-params.json")
     out.append("    (a JSON object of parameter name -> number or nested list; '-' reads stdin)")
+    if data["figure"]:
+        out.append(f"  figure: physml plot {c.id}")
     out += ["", _heading("Mutants (wrong versions verification must reject)")]
     for m in data["mutants"]:
         killers = f" [killed by {', '.join(m['killed_by'])}]" if m["killed_by"] else ""
@@ -662,6 +683,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.report:
         _write_report(report, args.report)
     data = report.to_json()
+    from physml.history import record  # each entry's last result, which `physml export` shows
+
+    record(data, {c.id: c.plugin for c in chosen})
     if earlier is not None:
         from physml.verifier import compare_reports, jsonable
 
@@ -960,6 +984,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("markdown", "obsidian", "json", "html"), required=True)
     p.add_argument("--output", metavar="DIR", required=True, help="folder to write into")
+    p.add_argument(
+        "--report",
+        metavar="FILE",
+        help="a `physml verify --report` file to take verification results from (obsidian)",
+    )
     p = command(
         "plot",
         _lazy("physml.plot", "cmd_plot"),

@@ -113,10 +113,13 @@ class Registry:
         correspondences: dict[str, Correspondence],
         plugins: list[PluginInfo],
         concepts: dict[str, Concept],
+        catalog_folders: list[str] | None = None,
     ) -> None:
         self._by_id = dict(sorted(correspondences.items()))
         self.plugins = plugins
         self.concepts = concepts
+        #: Where the catalog entries and concepts were read from (for caches to watch).
+        self.catalog_folders = catalog_folders or []
         # Every name folds to the ids it may mean; an id always means itself alone.
         self._names: dict[str, list[str]] = {}
         for c in self._by_id.values():
@@ -244,7 +247,9 @@ def load_registry(
     for plugin in found:
         for error in plugin.errors:
             warnings.warn(f"plugin '{plugin.name}': {error}", PluginWarning, stacklevel=2)
-    return Registry(joined, [p.freeze() for p in found], concepts)
+    return Registry(
+        joined, [p.freeze() for p in found], concepts, [str(folder) for folder, _ in folders]
+    )
 
 
 def _call(manager: Any, hook: str, plugin: _Plugin) -> list[Any]:

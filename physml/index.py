@@ -1,0 +1,144 @@
+"""A cached summary of the registry, so that ``physml list`` and ``show`` import no plugin.
+
+Loading the registry imports every plugin module and builds its correspondences; ``list`` and
+``show`` only print data about them. The first run stores that data; later runs read it back
+while its fingerprint still matches. The fingerprint covers everything the data depend on:
+physml's own files, every entry point of the ``physml`` group with its distribution, every file
+of each plugin's top-level package (its code and the catalog YAML it ships), and
+``$PHYSML_DISABLE_PLUGINS``, and the files of every catalog folder the plugins gave (which an
+editable install may keep outside the package). Editing a plugin or its catalog, installing or
+removing one therefore reloads the registry on the next run. The summary lives in the cache
+folder (``$PHYSML_CACHE_DIR``; ``off`` disables it: every run then loads the registry).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["cached", "fingerprint"]
+
+ENTRY_POINT_GROUP = "physml"
+DISABLE_ENV = "PHYSML_DISABLE_PLUGINS"
+
+
+def _files(root: Path) -> Iterator[Path]:
+    """Every file under ``root``, skipping bytecode caches; sorted for a stable fingerprint."""
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(names):
+            yield Path(folder, name)
+
+
+def _stamp(path: Path) -> str:
+    try:
+        status = path.stat()
+    except OSError:
+        return f"{path}:missing"
+    return f"{path}:{status.st_mtime_ns}:{status.st_size}"
+
+
+def _package_root(module: str) -> Path | None:
+    """The folder (or single file) of ``module``'s top-level package, found without importing."""
+    import importlib.util
+
+    top = module.split(":", 1)[0].strip().split(".", 1)[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(spec.origin) if spec.origin else None
+
+
+def fingerprint() -> str | None:
+    """What the registry's data depend on, hashed; None when some part cannot be located."""
+    from importlib.metadata import entry_points
+
+    import physml
+
+    parts = [physml.__version__, os.environ.get(DISABLE_ENV, "")]
+    parts += [_stamp(f) for f in _files(Path(physml.__file__).parent)]
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
+        # The distribution's folder and metadata file stand for its name and version, without
+        # parsing the metadata (which is slow).
+        where = getattr(ep.dist, "_path", None)
+        parts.append(f"{ep.name}={ep.value}@{where}")
+        if where is not None:
+            parts.append(_stamp(Path(where) / "METADATA"))
+        root = _package_root(ep.value)
+        if root is None:
+            return None
+        parts += [_stamp(f) for f in _files(root)] if root.is_dir() else [_stamp(root)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _cache_file() -> Path | None:
+    base = os.environ.get("PHYSML_CACHE_DIR")
+    if base == "off":
+        return None
+    if not base:
+        base = os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "physml"
+        )
+    return Path(base) / "registry-index.json"
+
+
+def _folders_stamp(folders: list[str]) -> str:
+    parts = []
+    for folder in folders:
+        root = Path(folder)
+        parts += [_stamp(f) for f in _files(root)] if root.is_dir() else [_stamp(root)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def cached(
+    build: Callable[[], tuple[dict[str, Any], list[str]]],
+) -> tuple[dict[str, Any], bool]:
+    """The registry's data, from the cache when its fingerprint matches, else from ``build()``.
+
+    ``build`` returns plain JSON data and the catalog folders they were read from. Returns the
+    data and whether they came from the cache. A cache that cannot be read or written only
+    costs speed.
+    """
+    cache_file = _cache_file()
+    key = fingerprint() if cache_file is not None else None
+    if cache_file is not None and key is not None:
+        try:
+            stored = json.loads(cache_file.read_text(encoding="utf-8"))
+            if stored["fingerprint"] == key and stored["folders_stamp"] == _folders_stamp(
+                stored["folders"]
+            ):
+                return stored["data"], True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    data, folders = build()
+    if cache_file is not None and key is not None:
+        record = {
+            "fingerprint": key,
+            "folders": folders,
+            "folders_stamp": _folders_stamp(folders),
+            "data": data,
+        }
+        _write(cache_file, record)
+    return data, False
+
+
+def _write(cache_file: Path, content: dict[str, Any]) -> None:
+    import tempfile
+
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(content, stream, ensure_ascii=False, allow_nan=False)
+        os.replace(temporary, cache_file)
+    except (OSError, ValueError):
+        pass
