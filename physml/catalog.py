@@ -9,6 +9,7 @@ field. The schema is documented in CONTRIBUTING.md.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,12 +31,32 @@ __all__ = [
     "Reference",
     "Side",
     "load_folder",
+    "normalise_name",
     "parse_concepts",
     "parse_entry",
 ]
 
 CONCEPTS_FILE = "concepts.yaml"
 SIDES = ("physics", "learning", "both")
+#: Dashes and the underscore, which names treat as spaces ("log-likelihood", "fit_intercept").
+_DASHES = str.maketrans(dict.fromkeys("_-\u2010\u2011\u2012\u2013\u2014\u2015\ufe58\ufe63", " "))
+#: The combining diacritics of Latin, Greek and Cyrillic; other scripts' marks (kana's dakuten)
+#: make other letters and are kept.
+_ACCENTS = re.compile("[\u0300-\u036f]+")
+
+
+def normalise_name(text: str) -> str:
+    """The form in which names are compared, so that ``Matérn-kernel`` equals ``matern kernel``.
+
+    Compatibility forms unified (NFKC: full-width letters), case folded, accents dropped, dashes
+    and underscores read as spaces, spacing collapsed.
+    """
+    if not text.isascii():
+        import unicodedata
+
+        decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+        text = unicodedata.normalize("NFC", _ACCENTS.sub("", decomposed))
+    return " ".join(text.lower().translate(_DASHES).split())
 
 
 @attrs.frozen
@@ -398,7 +419,31 @@ def parse_concepts(text: str, path: str = "<string>") -> tuple[Concept, ...]:
                 path, [_Invalid(f"concepts[{index}].id", f"duplicate concept id {concept.id!r}")]
             )
         seen[concept.id] = index
+    shared = _shared_names(concepts)
+    if shared:
+        _raise(path, shared)
     return tuple(attrs.evolve(c, path=path) for c in concepts)
+
+
+def _shared_names(concepts: tuple[Concept, ...]) -> list[_Invalid]:
+    """A name (id, en, zh or alias) must mean one concept, as ``normalise_name`` compares them."""
+    owners: dict[str, tuple[str, str]] = {}  # normalised name -> (concept id, field)
+    problems = []
+    for index, concept in enumerate(concepts):
+        names = [("id", concept.id), ("en", concept.en), ("zh", concept.zh)]
+        names += [(f"aliases[{k}]", alias) for k, alias in enumerate(concept.aliases)]
+        for field, name in names:
+            where = f"concepts[{index}].{field}"
+            owner, owner_field = owners.setdefault(normalise_name(name), (concept.id, where))
+            if owner != concept.id:
+                problems.append(
+                    _Invalid(
+                        where,
+                        f"{name!r} of concept '{concept.id}' also names concept '{owner}' "
+                        f"({owner_field}); a name must belong to one concept",
+                    )
+                )
+    return problems
 
 
 def display_path(file: Path | Traversable) -> str:

@@ -128,25 +128,47 @@ def _matches(row: dict[str, Any], args: argparse.Namespace) -> bool:
     return not (args.tag and args.tag not in row["tags"])
 
 
-def _registry_summary() -> list[dict[str, Any]]:
-    """``list``'s rows, from the cached index (no plugin imported) when it is current."""
-    from physml.index import cached
+def _index() -> dict[str, Any]:
+    """The registry as plain data, from the cached index (no plugin imported) when current."""
+    from physml.index import cached, snapshot
 
     def build() -> tuple[dict[str, Any], list[str]]:
         registry = _registry()
-        warnings = [f"plugin '{p}': {e}" for p, e in registry.errors]
-        rows = [_summary(c) for c in registry]
-        return {"rows": rows, "warnings": warnings}, registry.catalog_folders
+        data = snapshot(registry, lambda c: {"summary": _summary(c), "show": show_json(c)})
+        data["warnings"] = [f"plugin '{p}': {e}" for p, e in registry.errors]
+        data["names"] = registry.names()
+        return _jsonable(data), registry.catalog_folders
 
     data, from_cache = cached(build)
     if from_cache:
         for warning in data["warnings"]:  # the same warnings a fresh load prints
             _say(f"warning: {warning}")
-    return list(data["rows"])
+    return data
+
+
+def _jsonable(data: Any) -> Any:
+    from physml.verifier import jsonable
+
+    return jsonable(data)
+
+
+def _catalog_from(index: dict[str, Any]) -> Any:
+    from physml.index import catalog_registry
+
+    return catalog_registry(index)
+
+
+def _catalog() -> Any:
+    """A registry of catalog entries only (:class:`physml.index.CatalogOnly`), for the commands
+    that compute nothing: as fast as ``list``, whatever the plugins import."""
+    from physml.index import catalog_registry
+
+    return catalog_registry(_index())
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = [row for row in _registry_summary() if _matches(row, args)]
+    rows = [e["details"]["summary"] for e in _index()["entries"]]
+    rows = [row for row in rows if _matches(row, args)]
     if args.json:
         _emit_json(rows)
         return EXIT_OK
@@ -244,13 +266,16 @@ def _heading(text: str) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    registry = _registry()
-    c = _lookup(registry, args.id)
-    data = show_json(c)
+    index = _index()
+    meanings = index["names"].get(args.id.strip().casefold(), [])
+    if len(meanings) != 1:  # unknown or ambiguous: the registry explains, with suggestions
+        meanings = [_lookup(_catalog_from(index), args.id).id]
+    data = next(e["details"]["show"] for e in index["entries"] if e["id"] == meanings[0])
     if args.json:
         _emit_json(data)
         return EXIT_OK
     out: list[str] = []
+    c = argparse.Namespace(id=data["id"], regime=data["regime"], plugin=data["plugin"])
     out.append(_heading(indent(f"{c.id}: {data['title']}", "")))
     out.append(indent(data["title_zh"], ""))
     out.append(
@@ -565,8 +590,10 @@ def _verify_text(report: Any) -> str:
             for b in result.boundaries:
                 if b.ok:
                     out.append(
-                        f"    {colour('breaks', 'green')}    {b.name} ({b.identity} fails "
-                        f"without {b.assumption})"
+                        indent(
+                            f"{b.name} ({b.identity} fails without {b.assumption})",
+                            f"    {colour('breaks', 'green')}    ",
+                        )
                     )
                     if b.counterexample is not None:
                         text = json.dumps(b.counterexample, ensure_ascii=False)
@@ -743,7 +770,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_concepts(args: argparse.Namespace) -> int:
     from physml.vocabulary import concept_usage
 
-    rows = concept_usage(_registry())
+    rows = concept_usage(_catalog())
     if args.json:
         _emit_json(rows)
         return EXIT_OK
@@ -759,7 +786,7 @@ def cmd_concepts(args: argparse.Namespace) -> int:
 def cmd_translate(args: argparse.Namespace) -> int:
     from physml.vocabulary import UnknownConcept, find_concept, translate
 
-    registry = _registry()
+    registry = _catalog()
     try:
         concept = find_concept(registry, args.concept)
     except UnknownConcept as error:
@@ -987,7 +1014,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--report",
         metavar="FILE",
-        help="a `physml verify --report` file to take verification results from (obsidian)",
+        help="markdown and obsidian: take the last verification of each entry from this "
+        "`physml verify --report` file instead of this machine's own results",
     )
     p = command(
         "plot",

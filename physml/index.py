@@ -142,3 +142,59 @@ def _write(cache_file: Path, content: dict[str, Any]) -> None:
         os.replace(temporary, cache_file)
     except (OSError, ValueError):
         pass
+
+
+class CatalogOnly:
+    """A correspondence as the index knows it: id, regime, plugin and catalog entry; no code.
+
+    Enough for the commands that only read the catalog (``list``, ``show``, ``search``,
+    ``translate``, ``concepts``, ``graph``, ``path``), which iterate a :class:`Registry` of these.
+    """
+
+    __slots__ = ("catalog", "id", "plugin", "regime")
+
+    def __init__(self, id: str, regime: str, plugin: str | None, catalog: Any) -> None:
+        self.id, self.regime, self.plugin, self.catalog = id, regime, plugin, catalog
+
+    @property
+    def title(self) -> str:
+        return str(self.catalog.title)
+
+
+def snapshot(registry: Any, details: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """Plain JSON data of ``registry``: entries (with ``details(c)`` each), concepts, plugins."""
+    import attrs
+
+    return {
+        "entries": [
+            {
+                "id": c.id,
+                "regime": c.regime,
+                "plugin": c.plugin,
+                "catalog": {**attrs.asdict(c.catalog), "path": c.catalog.path},
+                "details": details(c),
+            }
+            for c in registry
+        ],
+        "concepts": [attrs.asdict(k) for k in registry.concepts.values()],
+        "plugins": [attrs.asdict(p) for p in registry.plugins],
+    }
+
+
+def catalog_registry(data: dict[str, Any]) -> Any:
+    """A :class:`physml.registry.Registry` of :class:`CatalogOnly` rebuilt from a snapshot."""
+    from physml.catalog import Concept, _entry
+    from physml.registry import PluginInfo, Registry
+
+    entries = {
+        e["id"]: CatalogOnly(
+            e["id"], e["regime"], e["plugin"], _entry(e["catalog"], e["catalog"]["path"])
+        )
+        for e in data["entries"]
+    }
+    concepts = {k["id"]: Concept(**{**k, "aliases": tuple(k["aliases"])}) for k in data["concepts"]}
+    plugins = [
+        PluginInfo(**{**p, "ids": tuple(p["ids"]), "errors": tuple(p["errors"])})
+        for p in data["plugins"]
+    ]
+    return Registry(entries, plugins, concepts)  # type: ignore[arg-type]

@@ -8,7 +8,9 @@ Registered under the ``pytest11`` entry point, so a plugin package's CI needs no
     physml::<id>::boundary::<name>
 
 A plugin that fails to load, or whose catalog entry is invalid, is a failing item
-``physml::plugin::<name>``, never a silent skip. ``--physml-id ID`` (repeatable) narrows the run.
+``physml::plugin::<name>``, never a silent skip. ``--physml-id ID`` and ``--physml-plugin NAME``
+(both repeatable) narrow the run to those correspondences, or to those a plugin (entry-point
+name) registers: a plugin package's CI runs ``pytest --physml --physml-plugin <its name>``.
 
 Examples come from physml's profile (``--physml-profile``, default ``default``). Hypothesis's own
 options apply too: ``--hypothesis-seed`` seeds every item, and ``--hypothesis-profile NAME``
@@ -42,6 +44,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         metavar="ID",
         help="only this correspondence (id, alias or former id; repeatable)",
+    )
+    group.addoption(
+        "--physml-plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only the correspondences this plugin (entry-point name) registers (repeatable)",
     )
     group.addoption(
         "--physml-profile",
@@ -165,14 +174,24 @@ class PhysmlCollector(pytest.Collector):
             warnings.simplefilter("ignore")  # broken plugins become failing items below
             registry = get_registry()
         wanted = self.config.getoption("physml_id")
+        owners = self.config.getoption("physml_plugin")
         try:
             chosen = [registry.get(name) for name in wanted] if wanted else list(registry)
         except UnknownCorrespondence as error:
             raise pytest.UsageError(f"--physml-id: {error}") from None
+        if owners:
+            known = {p.name for p in registry.plugins}
+            unknown = [name for name in owners if name not in known]
+            if unknown:
+                raise pytest.UsageError(
+                    f"--physml-plugin: no plugin named {', '.join(unknown)} "
+                    f"(loaded: {', '.join(sorted(known))})"
+                )
+            chosen = [c for c in chosen if c.plugin in owners]
         items: list[pytest.Item] = []
         if not wanted:
             for plugin in registry.plugins:
-                if plugin.errors:
+                if plugin.errors and (not owners or plugin.name in owners):
                     items.append(
                         PluginErrorItem.from_parent(
                             self, name=f"plugin::{plugin.name}", errors=list(plugin.errors)

@@ -143,6 +143,10 @@ class Registry:
     def ids(self) -> list[str]:
         return list(self._by_id)
 
+    def names(self) -> dict[str, list[str]]:
+        """Every id, alias and former id (case-folded) with the ids it may mean."""
+        return {name: list(ids) for name, ids in self._names.items()}
+
     def get(self, name: str) -> Correspondence:
         """The correspondence with this id, alias or former id; raises UnknownCorrespondence."""
         meanings = self._names.get(_fold(name))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from physml.catalog import Concept
+from physml.catalog import Concept, normalise_name
 from physml.registry import Registry
 
 __all__ = ["UnknownConcept", "concept_usage", "find_concept", "translate"]
@@ -28,14 +28,17 @@ def _names(concept: Concept) -> list[str]:
 
 
 def find_concept(registry: Registry, name: str) -> Concept:
-    """The concept whose id, English or Chinese name, or alias is ``name`` (case-insensitive)."""
-    wanted = name.strip().casefold()
-    for concept in registry.concepts.values():
-        if any(wanted == n.casefold() for n in _names(concept)):
-            return concept
-    every = {n.casefold(): c.id for c in registry.concepts.values() for n in _names(c)}
+    """The concept whose id, English or Chinese name, or alias is ``name``.
+
+    Names compare as :func:`physml.catalog.normalise_name` folds them (case, accents, dashes and
+    spacing ignored), the form in which the catalog guarantees that each names one concept.
+    """
+    every = {normalise_name(n): c for c in registry.concepts.values() for n in _names(c)}
+    wanted = normalise_name(name)
+    if wanted in every:
+        return every[wanted]
     close = difflib.get_close_matches(wanted, list(every), n=3, cutoff=0.6)
-    raise UnknownConcept(name, list(dict.fromkeys(every[c] for c in close)))
+    raise UnknownConcept(name, list(dict.fromkeys(every[c].id for c in close)))
 
 
 def concept_usage(registry: Registry) -> list[dict[str, Any]]:

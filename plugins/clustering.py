@@ -58,6 +58,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
+from physml.figure import Figure, Marker, Panel, Series
 from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 #: The annealing temperature is twice the mixture's variance: e^(−‖x − y‖²/T) = e^(−‖x − y‖²/2σ²).
@@ -1731,6 +1732,86 @@ MUTANTS = (
 
 
 # =================================================================================================
+# The figure: the phase diagram of the annealing
+# =================================================================================================
+
+#: Two pairs of blobs: the pairs split first (along x), then each pair (along y), then the noise.
+FIGURE_CENTRES = ((-6.0, -3.0), (-6.0, 3.0), (6.0, -3.0), (6.0, 3.0))
+FIGURE_SPREAD = 0.7
+FIGURE_PER_BLOB = 40
+#: The figure anneals until this many clusters: one past the four blobs (the noise cascade).
+FIGURE_CLUSTERS = 5
+
+
+def figure_points(seed: int = 0) -> Any:
+    """The figure's data: isotropic Gaussian blobs (σ = 0.7, 40 points each) from default_rng."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return np.concatenate(
+        [c + FIGURE_SPREAD * rng.standard_normal((FIGURE_PER_BLOB, 2)) for c in FIGURE_CENTRES]
+    )
+
+
+def annealing_figure(*, seed: int = 0, max_clusters: int = FIGURE_CLUSTERS) -> Figure:
+    """K(T) and the codevectors against temperature, with the predicted critical temperatures.
+
+    The learning side anneals (duplicate-and-merge EM, cooling 0.97, seeded kicks) until
+    ``max_clusters`` clusters. The markers are the physics side's predictions: T_c = 2λ_max(Ĉ)
+    for the first split (exact), and before each later split Rose's per-cluster criterion
+    max_j 2λ_max(C_x|j) at the last state that has not split yet (an analogy: clusters interact).
+    """
+    import numpy as np
+
+    x = figure_points(seed)
+    w = np.ones(len(x))
+    path = annealing_path(x, w, max_clusters=max_clusters, seed=seed)
+    temperatures, counts = path["temperatures"], path["cluster_counts"]
+    stable = collapsed_stability(x, w)
+    critical = stable["critical_temperature"]
+    markers = [Marker(f"T_c = 2λ_max(Ĉ) = {critical:.4g}: first split", critical)]
+    for i in range(1, len(counts)):
+        if counts[i] > counts[i - 1] >= 2:
+            means, masses = path["states"][i - 1]
+            state = codevector_state(x, w, means, masses, float(temperatures[i - 1]))
+            predicted = float(np.max(state["cluster_critical_temperatures"]))
+            markers.append(
+                Marker(f"max_j 2λ_max(C_x|j) = {predicted:.4g} at K = {counts[i - 1]}", predicted)
+            )
+    # The codevectors in the principal axes of the data: the first split runs along axis 1.
+    axes = np.linalg.eigh(stable["covariance"])[1][:, ::-1]
+    projected = [(means - stable["mean"]) @ axes for means, _ in path["states"]]
+    at = np.concatenate([np.full(len(p), t) for p, t in zip(projected, temperatures, strict=True)])
+    coordinates = np.concatenate(projected)
+    return Figure(
+        "deterministic-annealing: clusters split at the predicted critical temperatures",
+        (
+            Panel(
+                "temperature T",
+                "number of clusters K(T)",
+                xscale="log",
+                series=(Series("annealed EM (σ² = T/2)", temperatures, counts, style="step"),),
+                markers=markers,
+                title="the model-selection staircase",
+            ),
+            Panel(
+                "temperature T",
+                "codevector coordinate (data centred)",
+                xscale="log",
+                series=[
+                    Series(f"along principal axis {k + 1}", at, coordinates[:, k], style="points")
+                    for k in range(2)
+                ],
+                markers=markers[:2],
+                title="codevectors split as T falls",
+            ),
+        ),
+        note=f"{len(x)} points: 4 Gaussian blobs (σ = {FIGURE_SPREAD}) at (±6, ±3), "
+        f"default_rng({seed}); cooling T ← {COOLING}·T until K = {max_clusters}",
+    )
+
+
+# =================================================================================================
 # The correspondence
 # =================================================================================================
 
@@ -1936,6 +2017,7 @@ DETERMINISTIC_ANNEALING = Correspondence(
     example=WORKED_EXAMPLE,
     examples=STRESS_EXAMPLES,
     strategy=data_strategy,
+    figure=annealing_figure,
     identities=(
         Identity(
             "critical-temperature-is-twice-top-variance",

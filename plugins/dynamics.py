@@ -54,6 +54,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, close
+from physml.figure import Figure, Panel, Series
 from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 # =================================================================================================
@@ -1090,6 +1091,62 @@ def _no_flip(c: Correspondence) -> Correspondence:
     return c.with_learning(lambda p: _hmc(p, flip=False))
 
 
+# -- the figure of molecular-dynamics-hmc ---------------------------------------------------------
+
+#: Steps L = 2^k over the fixed time τ = 2 of the energy-error sweep: ε = τ/L from 0.25 to 0.002.
+FIGURE_STEPS = tuple(2**k for k in range(3, 11))
+
+
+def energy_error_figure() -> Figure:
+    """The energy error of the worked example against the step size ε, over the fixed time τ = 2.
+
+    Physics side: velocity Verlet's largest |H(t) − H(0)| along the trajectory. Learning side:
+    the size of HMC's log acceptance ratio after L = τ/ε leapfrog steps, which is the energy
+    error at the end point (drawn through MD's |H(τ) − H(0)|, the same number). Both fall as ε²
+    (slope 2 on log axes): the reference line C·ε² goes through the smallest step.
+    """
+    steps = [ENERGY_SWEEP_TIME / n for n in FIGURE_STEPS]
+    largest, drift, final = [], [], []
+    for n, step in zip(FIGURE_STEPS, steps, strict=True):
+        params = {**MD_EXAMPLE, "step_size": step, "steps": n}
+        md = molecular_dynamics(params)
+        largest.append(float(md["max_energy_error"]))
+        drift.append(abs(float(md["energy_drift"])))
+        hmc = hamiltonian_monte_carlo(hmc_from_md(params))
+        final.append(abs(float(hmc["log_acceptance_ratio"])))
+    reference = [largest[-1] * (step / steps[-1]) ** 2 for step in steps]
+    return Figure(
+        "molecular-dynamics-hmc: the energy error of the integrator falls as ε²",
+        (
+            Panel(
+                "step size ε",
+                "energy error",
+                xscale="log",
+                yscale="log",
+                series=(
+                    Series(
+                        "MD (velocity Verlet): max over t ≤ τ of |H(t) − H(0)|",
+                        steps,
+                        largest,
+                        style="points",
+                    ),
+                    Series(
+                        "HMC (leapfrog): |log acceptance ratio| after τ/ε steps",
+                        steps,
+                        final,
+                        style="points",
+                        group="end point",
+                    ),
+                    Series("MD: |H(τ) − H(0)|", steps, drift, group="end point"),
+                    Series("slope 2: C·ε²", steps, reference, role="theory"),
+                ),
+            ),
+        ),
+        note=f"the worked example (d = 2, quartic and cosine terms) over the time "
+        f"τ = {ENERGY_SWEEP_TIME:g}: L = {FIGURE_STEPS[0]} … {FIGURE_STEPS[-1]} steps",
+    )
+
+
 MOLECULAR_DYNAMICS_HMC = Correspondence(
     id="molecular-dynamics-hmc",
     regime="exact",
@@ -1131,6 +1188,7 @@ MOLECULAR_DYNAMICS_HMC = Correspondence(
     example=MD_EXAMPLE,
     examples=MD_STRESS,
     strategy=md_strategy,
+    figure=energy_error_figure,
     identities=(
         Identity(
             "velocity-verlet-is-leapfrog",

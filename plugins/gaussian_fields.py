@@ -43,6 +43,7 @@ import warnings
 from typing import Any
 
 from physml import (
+    Boundary,
     Comparison,
     Correspondence,
     Identity,
@@ -54,6 +55,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, close
+from physml.figure import Figure, Marker, Panel, Series
 from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 # ================================================================================================
@@ -1031,6 +1033,27 @@ def _naive_sinh(c: Correspondence) -> Correspondence:
     return c.with_physics_patch(patch)
 
 
+def free_ends_strategy() -> Any:
+    """Boundary: the lattices of ``field_strategy`` with free (Neumann) ends."""
+    return field_strategy().map(lambda params: {**params, "ends": "free"})
+
+
+FREE_FIELD_BOUNDARIES = (
+    Boundary(
+        "free-chain-ends",
+        "the exact-marginal ends Q_11 = Q_NN = e^θ/a (the chain as a piece of the infinite "
+        "lattice)",
+        "lattice-propagator-is-ou-kernel",
+        free_ends_strategy,
+        "With free (Neumann) ends, Q_11 = (1 + a²m²)/a, the finite chain is not the restriction "
+        "of the infinite one: its propagator gains terms ∝ e^(−θ(i+j)) at each end, is no "
+        "longer stationary, and differs from the OU kernel A·e^(−|x_i − x_j|/ℓ) near the ends "
+        "(by 35 % of the largest entry in the worked example).",
+        examples=({**FIELD_EXAMPLE, "ends": "free"},),
+    ),
+)
+
+
 FREE_FIELD_GP = Correspondence(
     id="free-field-gp",
     regime="exact",
@@ -1077,6 +1100,7 @@ FREE_FIELD_GP = Correspondence(
     example=FIELD_EXAMPLE,
     examples=FIELD_EXAMPLES,
     strategy=field_strategy,
+    boundaries=FREE_FIELD_BOUNDARIES,
     identities=(
         Identity(
             "periodic-propagator-is-wrapped-kernel",
@@ -2059,6 +2083,90 @@ def _deep_exact(c: Correspondence) -> Correspondence:
     return c.with_physics_patch(patch)
 
 
+# -- the figure of nngp ---------------------------------------------------------------------------
+
+#: Two inputs at an angle of 1.2 rad (the deep identity's example), ReLU with σ_w² = 2, σ_v² = 1.
+FIGURE_NETWORK = {
+    "inputs": [[1.0, 0.0], [1.7 * math.cos(1.2), 1.7 * math.sin(1.2)]],
+    "weight_variance": 2.0,
+    "bias_variance": 0.0,
+    "output_weight_variance": 1.0,
+    "output_bias_variance": 0.0,
+}
+FIGURE_WIDTHS = (1, 2, 4, 8, 16, 32, 64, 128)
+FIGURE_NETWORKS = 20_000
+
+
+def covariance_figure(*, networks: int = FIGURE_NETWORKS, seed: int = NETWORK_SEED) -> Figure:
+    """How far E[f(x)f(y)] over random width-n networks is from the infinite-width kernel.
+
+    One hidden layer: the sample covariance minus the kernel, which is exact at every width
+    (zero within the standard error). Two hidden layers: the kernel minus the covariance, which
+    falls as −c₁/n with c₁ from second-order perturbation theory (the Rao–Blackwellised ensemble
+    of the learning side). Each width n has its own seed, ``seed`` + n.
+    """
+    import numpy as np
+
+    one_layer = mean_field_network({**FIGURE_NETWORK, "width": 1})["two_point_function"][0, 1]
+    runs = [
+        random_networks({**FIGURE_NETWORK, "width": n, "networks": networks, "seed": seed + n})
+        for n in FIGURE_WIDTHS
+    ]
+    deep_theory = mean_field_network({**FIGURE_NETWORK, "depth": 2})
+    deep_widths = {"depth": 2, "widths": list(FIGURE_WIDTHS), "networks": networks, "seed": seed}
+    deep = random_networks({**FIGURE_NETWORK, **deep_widths})
+    c1 = float(deep_theory["bias_coefficient"][0, 1])
+    widths = np.asarray(FIGURE_WIDTHS, dtype=float)
+    fine = np.geomspace(widths[0], widths[-1], 50)
+    return Figure(
+        "nngp: random ReLU networks against the infinite-width (NNGP) kernel",
+        (
+            Panel(
+                "width n (hidden units)",
+                "E[f(x)f(y)] − K(x, y)",
+                xscale="log",
+                series=(
+                    Series(
+                        "random networks (±1 SE)",
+                        widths,
+                        [r["empirical_covariance"][0, 1] - one_layer for r in runs],
+                        style="points",
+                        error=[r["covariance_standard_error"][0, 1] for r in runs],
+                    ),
+                ),
+                markers=(Marker("exact at every width: 0", 0.0, orientation="horizontal"),),
+                title="one hidden layer: no error at any width",
+            ),
+            Panel(
+                "width n (hidden units)",
+                "K(x, y) − E[f(x)f(y)]",
+                xscale="log",
+                yscale="log",
+                series=(
+                    Series(
+                        "random networks (±1 SE)",
+                        widths,
+                        deep_theory["two_point_function"][0, 1] - deep["covariance"],
+                        style="points",
+                        error=deep["covariance_standard_error"],
+                        group="deep",
+                    ),
+                    Series(
+                        f"−c₁/n, c₁ = {c1:.4f} (second-order perturbation theory)",
+                        fine,
+                        -c1 / fine,
+                        role="theory",
+                        group="deep",
+                    ),
+                ),
+                title="two hidden layers: the error falls as 1/n",
+            ),
+        ),
+        note=f"inputs |x| = 1, |y| = 1.7 at 1.2 rad; σ_w² = 2, σ_b² = 0, σ_v² = 1; "
+        f"{networks} networks per width, seed {seed} + n",
+    )
+
+
 NNGP = Correspondence(
     id="nngp",
     regime="limit",
@@ -2099,6 +2207,7 @@ NNGP = Correspondence(
     example=NETWORK_EXAMPLE,
     examples=NETWORK_EXAMPLES,
     strategy=network_strategy,
+    figure=covariance_figure,
     identities=(
         Identity(
             "relu-kernel-is-gaussian-two-point-function",

@@ -49,6 +49,7 @@ import math
 from typing import Any
 
 from physml import (
+    Boundary,
     Comparison,
     Correspondence,
     Identity,
@@ -368,11 +369,13 @@ def gan_discriminator(params: dict[str, Any], *, swapped: bool = False) -> dict[
     log_mixture = np.logaddexp(log_p, log_q) - LOG2
     jsd = 0.5 * float(p @ (log_p - log_mixture)) + 0.5 * float(q @ (log_q - log_mixture))
     # Logistic regression D(x) = σ(b + s_data(x) − s_gen(x)), slope fixed at 1 on the logit
-    # difference, intercept fitted to the population (class weights p and q).
+    # difference, intercept fitted to the population (class weights r·p and q, where
+    # r = ``class_ratio`` is data per generator sample: 1, as in the GAN value, unless given).
     difference = np.asarray(params["data_logits"], float) - np.asarray(
         params["generator_logits"], float
     )
-    intercept, log_information = _fit_intercept(difference, log_p, difference, log_q)
+    log_ratio = math.log(float(params.get("class_ratio", 1.0)))
+    intercept, log_information = _fit_intercept(difference, log_p + log_ratio, difference, log_q)
     return {
         "discriminator": np.exp(-np.logaddexp(0.0, -logit)),
         "discriminator_logit": logit,
@@ -422,7 +425,8 @@ def logistic_intercept(params: dict[str, Any], *, slope_sign: float = 1.0) -> di
 
 
 def discriminator_from_ensembles(params: dict[str, Any]) -> dict[str, Any]:
-    """The dictionary in code: data logits −βU₁, generator logits −βU₀, feature βΔU."""
+    """The dictionary in code: data logits −βU₁, generator logits −βU₀, feature βΔU; target
+    samples per reference sample (``sample_ratio``, 1 unless given) ↔ data per generated sample."""
     import numpy as np
 
     kT = float(params["temperature"])
@@ -435,6 +439,7 @@ def discriminator_from_ensembles(params: dict[str, Any]) -> dict[str, Any]:
     return {
         "data_logits": -np.asarray(params["target_energies"], dtype=float) / kT,
         "generator_logits": -np.asarray(params["reference_energies"], dtype=float) / kT,
+        "class_ratio": float(params.get("sample_ratio", 1.0)),
     }
 
 
@@ -778,6 +783,32 @@ def _slope_sign_flipped(c: Correspondence) -> Correspondence:
     return c.with_learning(compute)
 
 
+def unequal_classes_strategy() -> Any:
+    """Boundary: the ensembles of ``ensembles_strategy`` with n₁/n₀ log-uniform in [1e-2, 1e2],
+    at least a factor 1.25 away from 1."""
+    from hypothesis import strategies as st
+
+    ratio = st.one_of(st.floats(0.1, 2), st.floats(-2, -0.1)).map(lambda e: 10.0**e)
+    return st.tuples(ensembles_strategy(), ratio).map(
+        lambda pair: {**pair[0], "sample_ratio": pair[1]}
+    )
+
+
+GAN_BOUNDARIES = (
+    Boundary(
+        "unequal-class-sizes",
+        "equal numbers of samples from the two ensembles (the GAN value's equal class weights)",
+        "discriminator-intercept-is-free-energy-difference",
+        unequal_classes_strategy,
+        "With n₁ target samples per n₀ reference samples the classifier weighs the classes "
+        "n₁ : n₀, and its optimal logit is the posterior log-odds log(n₁p₁/n₀p₀): the fitted "
+        "intercept is βΔF + log(n₁/n₀), the free energy plus the prior odds (Bennett's constant "
+        "C = βΔF + log(n₁/n₀)); reading it as βΔF is off by log(n₁/n₀).",
+        examples=({**GAN_EXAMPLE, "sample_ratio": 4.0},),
+    ),
+)
+
+
 GAN_DISCRIMINATOR_BAR = Correspondence(
     id="gan-discriminator-bar",
     regime="exact",
@@ -824,6 +855,7 @@ GAN_DISCRIMINATOR_BAR = Correspondence(
     example=GAN_EXAMPLE,
     examples=GAN_STRESS_EXAMPLES,
     strategy=ensembles_strategy,
+    boundaries=GAN_BOUNDARIES,
     identities=(
         Identity(
             "optimal-discriminator-is-density-ratio",

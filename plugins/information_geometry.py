@@ -54,6 +54,7 @@ import math
 from typing import Any
 
 from physml import (
+    Boundary,
     Comparison,
     Correspondence,
     Identity,
@@ -189,6 +190,8 @@ def softmax_classifier_geometry(
     The trainable parameters θ set the logits of classes 1..K−1 (class K is the fixed reference);
     with ``coordinates`` and ``mixing_matrix`` they are φ with logits B sinh(φ). With
     ``logit_direction`` and ``logit_scale`` the model is softmax(β·s) and β is the one parameter.
+    ``metric`` = "euclidean" (default "fisher") makes the update direction steepest descent in the
+    coordinates' own Euclidean metric, the plain gradient: the boundary of the invariance.
 
     The keyword arguments select wrong variants for the mutants: the empirical Fisher
     (``labels_from="target"``), the Fisher as +E[∇² log p] (``fisher_sign=-1``), F instead of
@@ -235,7 +238,8 @@ def softmax_classifier_geometry(
         closed_form = np.linalg.solve(jacobian, closed_form)  # J⁻¹F_η⁻¹g_η = F_φ⁻¹g_φ
     if preconditioner == "fisher":
         natural = closed_form = fisher @ gradient
-    elif preconditioner == "none":
+    elif preconditioner == "none" or params.get("metric") == "euclidean":
+        # Steepest descent in the Euclidean metric of the coordinates: the plain gradient.
         natural = closed_form = gradient
     return {
         "probabilities": p,
@@ -277,7 +281,7 @@ def classifier_from_fields(params: dict[str, Any]) -> dict[str, Any]:
                 "logit_scale": 1.0 / float(params["temperature"])}
     if "coordinates" in params:
         return {"coordinates": params["coordinates"], "mixing_matrix": params["mixing_matrix"],
-                "target": params["target"]}
+                "target": params["target"], "metric": params.get("metric", "fisher")}
     return {"logits": np.append(np.asarray(params["natural_parameters"], dtype=float), 0.0),
             "target": params["target"]}
 
@@ -640,6 +644,38 @@ def _variant(**options: Any) -> Any:
     return apply
 
 
+# -- where it breaks ------------------------------------------------------------------------------
+
+
+def euclidean_metric_strategy() -> Any:
+    """Boundary: the reparametrisation family with plain gradient descent in φ (Euclidean metric),
+    away from the optimum p = q where every gradient vanishes."""
+    import numpy as np
+    from hypothesis import assume
+
+    def plain(params: dict[str, Any]) -> dict[str, Any]:
+        eta, _ = _reparametrised_fields(params)
+        p = np.exp(np.append(eta, 0.0) - max(float(np.max(eta)), 0.0))
+        assume(float(np.max(np.abs(p / p.sum() - np.asarray(params["target"])))) >= 1e-3)
+        return {**params, "metric": "euclidean"}
+
+    return reparametrisation_strategy().map(plain)
+
+
+FISHER_BOUNDARIES = (
+    Boundary(
+        "euclidean-metric",
+        "the Fisher metric as the preconditioner (plain gradient descent uses the Euclidean "
+        "metric of whatever coordinates it is given)",
+        "natural-gradient-is-reparametrization-invariant",
+        euclidean_metric_strategy,
+        "Plain gradient descent in φ moves η along J∇_φL = JJᵀ∇_ηL, which depends on the chart "
+        "through JJᵀ (spec FI-5 saw discrepancies up to 1.6e4 relative), whereas the natural "
+        "gradient J·F_φ⁻¹∇_φL = F_η⁻¹∇_ηL = ∇_μL is the same direction in every chart.",
+        examples=({**REPARAMETRISATION_EXAMPLES[0], "metric": "euclidean"},),
+    ),
+)
+
 FISHER_NATURAL_GRADIENT = Correspondence(
     id="fisher-natural-gradient",
     regime="exact",
@@ -667,6 +703,7 @@ FISHER_NATURAL_GRADIENT = Correspondence(
     example={"natural_parameters": [0.5, -1.0], "target": [0.2, 0.5, 0.3]},
     examples=FIELD_EXAMPLES,
     strategy=fields_strategy,
+    boundaries=FISHER_BOUNDARIES,
     identities=(
         Identity("fisher-is-log-partition-hessian", "exact", check_fisher,
                  "rtol 8·eps·(K + max η − min η) per entry; atol 1e-300",
@@ -1498,12 +1535,19 @@ def _commuting(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if not k.startswith("rotation_")}
 
 
+def commuting_thermal_strategy() -> Any:
+    """The thermal family without its rotation: the eigenbasis U stays put, [ρ, ∂ρ] = 0."""
+    return thermal_strategy().map(_commuting)
+
+
+COMMUTING_THERMAL_EXAMPLES = tuple(_commuting(example) for example in THERMAL_EXAMPLES)
+
+
 def check_commuting_qfi(c: Correspondence, params: dict[str, Any]) -> Comparison:
     """[ρ, ∂ρ] = 0: tr(ρL²) (Sylvester SLD) = eigen-form = Σ(∂p)²/p = Var_p(b) (softmax side)."""
-    plain = _commuting(params)
-    phys, learn = _sides(c, plain)
+    phys, learn = _sides(c, params)
     fisher = learn["classical_fisher_information"]
-    atol = _thermal_atol(plain, learn["probabilities"], rotated=False)
+    atol = _thermal_atol(params, learn["probabilities"], rotated=False)
     result = close(phys["sld_quantum_fisher_information"], fisher, atol=atol)
     result &= close(phys["quantum_fisher_information"], fisher, atol=atol)
     result &= close(learn["score_variance"], fisher, atol=atol)
@@ -1559,6 +1603,20 @@ def _qfi_as_fubini_study(c: Correspondence) -> Correspondence:
     return c.with_physics_patch(patch)
 
 
+QFI_BOUNDARIES = (
+    Boundary(
+        "rotating-eigenbasis",
+        "a family whose eigenbasis stays put as θ changes ([ρ, ∂ρ] = 0)",
+        "commuting-qfi-is-classical-fisher",
+        thermal_strategy,
+        "When the eigenvectors turn with θ (here by e^(−iθG)), ∂ρ gains the commutator −i[G, ρ] "
+        "and the SLD quantum Fisher information the coherent term "
+        "2Σ(p_i − p_j)²/(p_i + p_j)|G_ij|² on top of Σ(∂p_i)²/p_i: the classical Fisher "
+        "information of the spectrum (the softmax family) misses it.",
+        examples=(THERMAL_EXAMPLES[0],),
+    ),
+)
+
 QUANTUM_FISHER_NATURAL_GRADIENT = Correspondence(
     id="quantum-fisher-natural-gradient",
     regime="exact",
@@ -1590,6 +1648,7 @@ QUANTUM_FISHER_NATURAL_GRADIENT = Correspondence(
     example=QUANTUM_EXAMPLE,
     examples=QUANTUM_EXAMPLES,
     strategy=quantum_strategy,
+    boundaries=QFI_BOUNDARIES,
     identities=(
         Identity("pure-state-qfi-is-four-fubini-study", "exact", check_pure_qfi,
                  "atol 64·n·eps·(‖H‖² + |θ|·‖H‖·spread²), ‖H‖ = max|λ(H)|, spread = λ_max − "
@@ -1623,7 +1682,7 @@ QUANTUM_FISHER_NATURAL_GRADIENT = Correspondence(
                  "large mean cancels in V − ⟨V⟩). Levels spread ≤ 18 kT keeps p_min ≥ 2e-9, far "
                  "from the eigen-form's threshold 1e-12 and the singular Sylvester operator; the "
                  "solve's error is then of the size of ∂ρ's rounding, observed ≤ 2.2·n·eps·D².",
-                 strategy=thermal_strategy, examples=THERMAL_EXAMPLES),
+                 strategy=commuting_thermal_strategy, examples=COMMUTING_THERMAL_EXAMPLES),
         Identity("noncommuting-qfi-exceeds-classical-fisher", "exact", check_noncommuting_qfi,
                  "atol 16·n·eps·(D² + max|v|·D + |θ|·‖G‖·D²), D = max_k|v_k − ⟨v⟩| + 2‖G‖; "
                  "and F_Q − CFI > atol",

@@ -33,6 +33,7 @@ import math
 from typing import Any
 
 from physml import (
+    Boundary,
     Comparison,
     Correspondence,
     Identity,
@@ -44,6 +45,7 @@ from physml import (
     hookimpl,
 )
 from physml.compare import EPS, at_most, close
+from physml.figure import Figure, Marker, Panel, Series
 from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 # =================================================================================================
@@ -632,6 +634,108 @@ def _lp_without_margin(c: Correspondence) -> Correspondence:
     return c.with_learning(lambda p: zero_training_error(p, margin=0.0))
 
 
+# -- the figure ----------------------------------------------------------------------------------
+
+#: Input dimensions, loads and random-label trials per load of the figure.
+FIGURE_DIMENSIONS = (5, 25)
+FIGURE_LOADS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5)
+FIGURE_TRIALS = 40
+
+
+def capacity_figure(*, trials: int = FIGURE_TRIALS) -> Figure:
+    """The fraction of random labelings fitted with zero training error against the load α = N/d,
+    with Cover's P(N, d) = C(N, d)/2^N: the transition sharpens at α_c = 2 as d grows.
+
+    Each point is the learning side's random-label experiment (fresh Gaussian inputs and fair
+    labels per trial, decided by linear programming) with the identity's fixed seed 1000·d + N;
+    each curve the physics side's exact count at every N.
+    """
+    series = []
+    for d in FIGURE_DIMENSIONS:
+        loads, fractions = [], []
+        for load in FIGURE_LOADS:
+            n = round(load * d)
+            experiment = {
+                "family": RANDOM_LABELS,
+                "dimension": d,
+                "n_points": n,
+                "trials": trials,
+                "seed": 1000 * d + n,
+            }
+            loads.append(n / d)
+            fractions.append(zero_training_error(experiment)["zero_error_fraction"])
+        counts = range(1, round(max(FIGURE_LOADS) * d) + 1)
+        cover = [
+            gardner_counting({"family": COUNTING, "n_points": n, "dimension": d}) for n in counts
+        ]
+        group = f"d = {d}"
+        series.append(
+            Series(
+                f"zero-error fits, d = {d} (linear program)",
+                loads,
+                fractions,
+                style="points",
+                group=group,
+            )
+        )
+        series.append(
+            Series(
+                f"Cover: C(N, d)/2^N, d = {d}",
+                [n / d for n in counts],
+                [c["sat_probability"] for c in cover],
+                role="theory",
+                group=group,
+            )
+        )
+    return Figure(
+        "perceptron-capacity: random labels stop fitting at the load α = 2",
+        (
+            Panel(
+                "load α = N/d (patterns per coupling)",
+                "fraction of labelings fitted with zero error",
+                series=series,
+                markers=(Marker("Gardner capacity α_c = 2", 2.0),),
+            ),
+        ),
+        note=f"{trials} random labelings of fresh Gaussian inputs per point, seed 1000·d + N; "
+        "homogeneous separators",
+    )
+
+
+# -- where it breaks -----------------------------------------------------------------------------
+
+
+def special_position_strategy() -> Any:
+    """Boundary: a point set of ``points_strategy`` (N ≥ 2, D = d + affine ≥ 2) whose last point
+    is put in special position: 2x₀ for hyperplanes through the origin, a copy of x₀ for affine
+    ones. The other points stay in general position."""
+    import numpy as np
+    from hypothesis import assume
+
+    def special(params: dict[str, Any]) -> dict[str, Any]:
+        points = np.asarray(params["points"], dtype=float)
+        assume(len(points) >= 2 and points.shape[1] + int(params["affine"]) >= 2)
+        points[-1] = points[0] if int(params["affine"]) else 2.0 * points[0]
+        return {**params, "points": points.tolist()}
+
+    return points_strategy().map(special)
+
+
+PERCEPTRON_BOUNDARIES = (
+    Boundary(
+        "points-in-special-position",
+        "inputs in general position (every min(N, D) of them linearly independent)",
+        "separable-labelings-equal-cover-count",
+        special_position_strategy,
+        "A point that is a positive multiple of another (or, for affine separators, a copy of "
+        "it) must take its label, so it adds no dichotomy: the linear programs find "
+        "C(N − 1, D), fewer than Cover's C(N, D) (44 instead of 58 for eight points in ℝ³).",
+        examples=({"points": [*EIGHT_IN_3D[:-1], [-2.46, 0.54, -0.02]], "affine": 0},),
+        max_examples=3,
+    ),
+)
+
+
 PERCEPTRON_CAPACITY = Correspondence(
     id="perceptron-capacity",
     regime="exact",
@@ -655,6 +759,8 @@ PERCEPTRON_CAPACITY = Correspondence(
     example={"points": EIGHT_IN_3D, "affine": 0},
     examples=POINT_EXAMPLES,
     strategy=points_strategy,
+    boundaries=PERCEPTRON_BOUNDARIES,
+    figure=capacity_figure,
     identities=(
         Identity(
             "separable-labelings-equal-cover-count",
@@ -834,7 +940,7 @@ def training_set(params: dict[str, Any]) -> tuple[Any, Any, Any]:
     rng = np.random.default_rng([int(params["seed"]), 1])
     direction = rng.standard_normal(p)
     beta = float(params["signal"]) * direction / np.linalg.norm(direction)
-    design = rng.standard_normal((n, p))
+    design = rng.standard_normal((n, p)) * np.asarray(params.get("feature_scales", 1.0))
     targets = design @ beta + float(params["noise"]) * rng.standard_normal(n)
     return design, targets, beta
 
@@ -869,12 +975,15 @@ def min_norm_least_squares(params: dict[str, Any]) -> dict[str, Any]:
 
     The risk given a design is exact in the noise: ‖(I − AX)β‖² + σ²‖A‖²_F (bias² + variance
     of the fitted estimator). The Monte Carlo over designs gives its mean and standard error.
+    The features are N(0, 1) unless ``feature_scales`` gives their standard deviations (an
+    anisotropic design: the boundary of the closed form).
     """
     import numpy as np
 
     if params.get("family") == SINGLE_FIT:
         return _single_fit(params)
     n, p = int(params["n_samples"]), int(params["n_features"])
+    scales = np.asarray(params.get("feature_scales", np.ones(p)), dtype=float)
     draws, ridge = int(params["draws"]), float(params.get("ridge", 0.0))
     noise2, signal2 = float(params["noise"]) ** 2, float(params["signal"]) ** 2
     rng = np.random.default_rng(int(params["seed"]))
@@ -884,7 +993,7 @@ def min_norm_least_squares(params: dict[str, Any]) -> dict[str, Any]:
     chunk = max(1, CHUNK // (n * p))
     for start in range(0, draws, chunk):
         stop = min(draws, start + chunk)
-        designs = rng.standard_normal((stop - start, n, p))
+        designs = rng.standard_normal((stop - start, n, p)) * scales
         bias[start:stop], variance[start:stop] = _risk_terms(designs, direction, ridge)
     bias *= signal2
     variance *= noise2
@@ -1286,6 +1395,121 @@ def _load_for_gamma(c: Correspondence) -> Correspondence:
     return c.with_physics_patch(patch)
 
 
+# -- the figure ----------------------------------------------------------------------------------
+
+#: The figure's training-set size, noise σ, signal r = ‖β‖, largest p, and Monte Carlo designs.
+FIGURE_SAMPLES = 40
+FIGURE_NOISE = 0.5
+FIGURE_SIGNAL = 1.0
+FIGURE_MAX_FEATURES = 160
+FIGURE_DRAWS = 500
+
+
+def double_descent_figure(*, draws: int = FIGURE_DRAWS, seed: int = 0) -> Figure:
+    """The test risk of min-norm least squares against γ = p/n: the peak at interpolation.
+
+    Points: the learning side's Monte Carlo (``draws`` seeded Gaussian designs per p, ±1 standard
+    error), at every fourth p with |p − n| ≥ 6. Curves: the physics side's finite-n closed form
+    at every p (infinite, so left out, at p ∈ {n − 1, n, n + 1}) and the limit R(γ).
+    """
+    n = FIGURE_SAMPLES
+    design = {"n_samples": n, "noise": FIGURE_NOISE, "signal": FIGURE_SIGNAL}
+    features = range(1, FIGURE_MAX_FEATURES + 1)
+    theory = [random_design_risk({**design, "n_features": p}) for p in features]
+    gammas = [p / n for p in features]
+
+    def finite(value: float) -> float:
+        return value if math.isfinite(value) else math.nan  # a gap in the curve
+
+    noise2 = FIGURE_NOISE**2
+    measured = [p for p in range(2, FIGURE_MAX_FEATURES + 1, 4) if abs(p - n) >= MIN_GAP]
+    runs = [
+        min_norm_least_squares(
+            learning_from_design({**design, "n_features": p, "draws": draws, "seed": seed})
+        )
+        for p in measured
+    ]
+    return Figure(
+        "double-descent: the test risk of min-norm least squares peaks at interpolation, p = n",
+        (
+            Panel(
+                "γ = p/n (parameters per training sample)",
+                "test risk σ² + E‖β̂ − β‖²",
+                yscale="log",
+                series=(
+                    Series(
+                        "Monte Carlo over Gaussian designs (±1 SE)",
+                        [p / n for p in measured],
+                        [r["test_risk_estimate"] for r in runs],
+                        style="points",
+                        error=[r["standard_error"] for r in runs],
+                        group="finite n",
+                    ),
+                    Series(
+                        f"closed form at n = {n} (inverse-Wishart moments)",
+                        gammas,
+                        [finite(t["expected_test_risk"]) for t in theory],
+                        role="theory",
+                        group="finite n",
+                    ),
+                    Series(
+                        "limit n, p → ∞: σ² + R(γ)",
+                        gammas,
+                        [finite(noise2 + t["asymptotic_risk"]) for t in theory],
+                        role="theory",
+                    ),
+                ),
+                markers=(
+                    Marker("interpolation threshold p = n", 1.0),
+                    Marker(
+                        "σ² + r²: the risk of predicting β̂ = 0",
+                        noise2 + FIGURE_SIGNAL**2,
+                        orientation="horizontal",
+                    ),
+                ),
+            ),
+        ),
+        note=f"n = {n}, σ = {FIGURE_NOISE}, r = ‖β‖ = {FIGURE_SIGNAL}; {draws} designs per point, "
+        f"seed {seed}",
+    )
+
+
+def _alternating_scales(p: int) -> list[float]:
+    """Feature standard deviations with variances alternating 1/4 : 7/4, normalised to mean 1."""
+    variances = [1.75 if j % 2 else 0.25 for j in range(p)]
+    mean = sum(variances) / p
+    return [math.sqrt(v / mean) for v in variances]
+
+
+def anisotropic_design_strategy() -> Any:
+    """Boundary: the designs of ``design_strategy`` (p ≥ 2) with unequal feature variances (mean
+    1, alternating 1/4 : 7/4), everything else as verified."""
+    from hypothesis import assume
+
+    def anisotropic(params: dict[str, Any]) -> dict[str, Any]:
+        p = int(params["n_features"])
+        assume(p >= 2)
+        return {**params, "feature_scales": _alternating_scales(p)}
+
+    return design_strategy().map(anisotropic)
+
+
+DOUBLE_DESCENT_BOUNDARIES = (
+    Boundary(
+        "anisotropic-design",
+        "an isotropic Gaussian design (i.i.d. N(0, 1) features)",
+        "expected-risk-is-finite-n-formula",
+        anisotropic_design_strategy,
+        "The closed form rests on the white Wishart moment E tr(XᵀX)⁻¹ = p/(n − p − 1). With "
+        "feature variances s_j² (mean 1) the variance term is σ²Σ_j s_j⁻²/(n − p − 1), larger by "
+        "Jensen's inequality (×2.3 here), and above the threshold the bias depends on how β "
+        "lies along the strong and weak features: double descent remains, on another curve.",
+        examples=({**DESIGN_EXAMPLES[0], "feature_scales": _alternating_scales(20)},),
+        max_examples=2,
+    ),
+)
+
+
 DOUBLE_DESCENT = Correspondence(
     id="double-descent",
     regime="exact",
@@ -1332,6 +1556,8 @@ DOUBLE_DESCENT = Correspondence(
     },
     examples=DESIGN_EXAMPLES,
     strategy=design_strategy,
+    boundaries=DOUBLE_DESCENT_BOUNDARIES,
+    figure=double_descent_figure,
     identities=(
         Identity(
             "expected-risk-is-finite-n-formula",

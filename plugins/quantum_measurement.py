@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any
 
 from physml import (
+    Boundary,
     Comparison,
     Correspondence,
     Identity,
@@ -488,6 +489,74 @@ def bloch_strategy() -> Any:
     return draw()
 
 
+def noncommuting_strategy() -> Any:
+    """Boundary: a qubit prior diag(π) measured along two Bloch axes a, b with |a × b| ≥ 0.1:
+    projectors that do not commute, so no basis diagonalises both. Every outcome involved is
+    possible in both orders, on both sides."""
+    import numpy as np
+    from hypothesis import assume
+    from hypothesis import strategies as st
+
+    unit = st.tuples(*[st.floats(-1, 1)] * 3).filter(lambda v: math.hypot(*v) > 1e-2)
+
+    @st.composite
+    def draw(draw: Any) -> dict[str, Any]:
+        a, b = (np.asarray(draw(unit)) for _ in range(2))
+        a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
+        assume(float(np.linalg.norm(np.cross(a, b))) >= 0.1)
+        up = draw(st.floats(0, 1))
+        params = {
+            "populations": [up, 1 - up],
+            "axis": a.tolist(),
+            "outcome": draw(st.integers(0, 1)),
+            "second_axis": b.tolist(),
+            "second_outcome": draw(st.integers(0, 1)),
+        }
+        for order in (params, _in_reverse_order(params)):
+            quantum = quantum_measurement(order)
+            bayes = bayesian_inference(bayes_model_from_measurement(order))
+            smallest = min(
+                quantum["outcome_probability"],
+                quantum["sequence_probability"],
+                float(bayes["evidence"][order["outcome"]]),
+                bayes["sequence_probability"],
+            )
+            assume(smallest >= MIN_EVIDENCE)
+        return params
+
+    return draw()
+
+
+def nondiagonal_povm_strategy() -> Any:
+    """Boundary: a general ρ measured with a random complex POVM (non-diagonal E_k, cond(S) ≤
+    1e8); the Bayes side gets the likelihood a classical observer reads off, ⟨x|E_k|x⟩."""
+    import numpy as np
+    from hypothesis import assume
+    from hypothesis import strategies as st
+
+    @st.composite
+    def draw(draw: Any) -> dict[str, Any]:
+        n, k = draw(st.integers(2, 6)), draw(st.integers(2, 4))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        g = _ginibre(rng, n, draw(st.integers(1, n)))
+        rho = g @ g.conj().T
+        rho = rho / np.trace(rho).real
+        effects, condition = random_povm(rng, n, k)
+        assume(condition <= 1e8)
+        likelihood = np.array([np.diag(e).real for e in effects])
+        outcome = draw(st.integers(0, k - 1))
+        assume(born_probability(rho, effects[outcome]) >= MIN_EVIDENCE)
+        assume(float(likelihood[outcome] @ np.diag(rho).real) >= MIN_EVIDENCE)
+        return {
+            "density_matrix": rho,
+            "povm_elements": effects,
+            "povm": likelihood.tolist(),
+            "outcome": outcome,
+        }
+
+    return draw()
+
+
 # -- identities -----------------------------------------------------------------------------
 
 
@@ -615,21 +684,33 @@ def check_total_probability(c: Correspondence, params: dict[str, Any]) -> Compar
     return result
 
 
+#: The keys that describe a measurement and its outcome ("second_" + key: the second one).
+_MEASUREMENT_KEYS = ("povm", "povm_elements", "axis", "outcome")
+
+
+def _in_reverse_order(params: dict[str, Any]) -> dict[str, Any]:
+    """The same two measurements taken in the opposite order, whichever keys describe them."""
+    swapped = dict(params)
+    for key in _MEASUREMENT_KEYS:
+        first, second = params.get(key), params.get(f"second_{key}")
+        swapped.pop(key, None)
+        swapped.pop(f"second_{key}", None)
+        if second is not None:
+            swapped[key] = second
+        if first is not None:
+            swapped[f"second_{key}"] = first
+    return swapped
+
+
 def check_sequential(c: Correspondence, params: dict[str, Any]) -> Comparison:
     """Lüders(Lüders(ρ, k₁), k₂) = Bayes with likelihood L_k₁ ∘ L_k₂, in either order."""
     import numpy as np
 
-    swapped = {
-        **params,
-        "povm": params["second_povm"],
-        "outcome": params["second_outcome"],
-        "second_povm": params["povm"],
-        "second_outcome": params["outcome"],
-    }
+    swapped = _in_reverse_order(params)
     prior = np.asarray(params["populations"])
     row = (
-        np.asarray(params["povm"])[params["outcome"]]
-        * np.asarray(params["second_povm"])[params["second_outcome"]]
+        _shadow_likelihood(params, "")[params["outcome"]]
+        * _shadow_likelihood(params, "second_")[params["second_outcome"]]
     )
     rtol = 2 * _posterior_rtol(prior.size, _log_scale(prior, row))
     result = Comparison(True)
@@ -640,7 +721,10 @@ def check_sequential(c: Correspondence, params: dict[str, Any]) -> Comparison:
             phys["sequence_probability"], learn["sequence_probability"], rtol=rtol, atol=1e-300
         )
     first, second = c.physics.observe(params), c.physics.observe(swapped)
-    result &= close(first["final_state"], second["final_state"], rtol=rtol, atol=1e-300)
+    # Real and imaginary parts side by side: a complex final state must not lose its phase.
+    states = [np.asarray(o["final_state"]) for o in (first, second)]
+    parts = [np.concatenate([s.real.ravel(), s.imag.ravel()]) for s in states]
+    result &= close(parts[0], parts[1], rtol=rtol, atol=1e-300)
     result &= close(
         first["sequence_probability"], second["sequence_probability"], rtol=rtol, atol=1e-300
     )
@@ -807,6 +891,46 @@ ORDER_EFFECT_EXAMPLE = {  # QB-7: ρ = |0⟩⟨0|; X+ then Z0 has probability 1/
 
 _S = 1 / math.sqrt(2)
 
+BORN_BAYES_BOUNDARIES = (
+    Boundary(
+        "noncommuting-measurements",
+        "commuting measurements (ρ and every projector diagonal in one basis)",
+        "commuting-measurements-are-sequential-bayes",
+        noncommuting_strategy,
+        "A projector off the prior's basis leaves coherences in the post-measurement state and "
+        "changes the odds of the next outcome, so the joint probability depends on the order "
+        "(ρ = |0⟩⟨0|: X+ then Z0 has probability 1/4, Z0 then X+ 1/2); Bayes' rule with the "
+        "likelihoods ⟨x|E_k|x⟩ has one diagonal posterior and one joint for both orders.",
+        examples=(
+            {
+                "populations": [1.0, 0.0],
+                "axis": [1.0, 0.0, 0.0],
+                "outcome": 0,
+                "second_axis": [0.0, 0.0, 1.0],
+                "second_outcome": 0,
+            },
+        ),
+    ),
+    Boundary(
+        "non-diagonal-povm",
+        "POVM elements diagonal in the prior's basis (commuting with the basis projectors)",
+        "luders-update-ignores-coherences",
+        nondiagonal_povm_strategy,
+        "With E_k off-diagonal, (√E_k ρ √E_k)_xx mixes in the coherences ρ_yz and the other "
+        "populations, so the post-measurement populations are not Bayes' rule on diag ρ with "
+        "L(k|x) = ⟨x|E_k|x⟩ (ρ = |ψ⟩⟨ψ| with ψ = (√0.8, √0.2) measured in the X basis: "
+        "Lüders gives (1/2, 1/2), Bayes keeps (0.8, 0.2)).",
+        examples=(
+            {
+                "density_matrix": [[0.8, 0.4], [0.4, 0.2]],
+                "povm_elements": [[[0.5, 0.5], [0.5, 0.5]], [[0.5, -0.5], [-0.5, 0.5]]],
+                "povm": [[0.5, 0.5], [0.5, 0.5]],
+                "outcome": 0,
+            },
+        ),
+    ),
+)
+
 BORN_BAYES = Correspondence(
     id="born-bayes",
     regime="exact",
@@ -847,6 +971,7 @@ BORN_BAYES = Correspondence(
     example=DISEASE_TEST,
     examples=MEASUREMENT_EXAMPLES,
     strategy=measurement_strategy,
+    boundaries=BORN_BAYES_BOUNDARIES,
     identities=(
         Identity(
             "born-probability-is-evidence",

@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 from physml import (
+    Boundary,
     Comparison,
     Correspondence,
     Identity,
@@ -681,12 +682,14 @@ def maxwell_boltzmann(params: dict[str, Any]) -> dict[str, Any]:
     With x = mv²/2kT: f(v) = S_{d−1} v^{d−1} (m/2πkT)^{d/2} e^{−x}, S_{d−1} = 2π^{d/2}/Γ(d/2);
     the fraction of molecules slower than v is the regularised incomplete gamma P(d/2, x).
     Everything is in log space, so kT/m from 1e-12 to 1e12 and v up to 1e3 thermal speeds
-    neither overflow nor underflow.
+    neither overflow nor underflow. The trial laws of the maximum-entropy comparison share the
+    gas's ⟨v_x²⟩ = kT/m, unless a ``trial_temperature`` kT′ gives them kT′/m (a boundary).
     """
     import numpy as np
     from scipy.special import gammainc, gammaln
 
     v, kT, m, d = _kinetic_theory_inputs(params)
+    trial_thermal = float(params.get("trial_temperature", kT)) / m
     half = d / 2.0
     thermal = kT / m  # ⟨v_x²⟩ by equipartition
     log_sphere = np.log(2.0) + half * np.log(np.pi) - gammaln(half)
@@ -713,38 +716,40 @@ def maxwell_boltzmann(params: dict[str, Any]) -> dict[str, Any]:
         "mean_kinetic_energy": float(half * kT),
         "kinetic_energy_variance": float(half * kT**2),
         "velocity_entropy": float(d * component_entropy),
-        "entropy_deficits": component_entropy - _trial_entropies(float(np.sqrt(thermal))),
+        "entropy_deficits": component_entropy - _trial_entropies(float(np.sqrt(trial_thermal))),
     }
 
 
-def _kl_to_gaussian(law: str, sigma: float) -> tuple[float, float]:
-    """KL(q‖N(0, σ²)) for a zero-mean law q of variance σ², by quadrature; with its error bound.
+def _kl_to_gaussian(law: str, sigma: float, spread: float | None = None) -> tuple[float, float]:
+    """KL(q‖N(0, σ²)) for a zero-mean law q of standard deviation ``spread`` (σ unless given), by
+    quadrature; with its error bound.
 
-    Integrated over u = x/σ, so that the integrand has width O(1) whatever σ is.
+    Integrated over u = x/spread, so that the integrand has width O(1) whatever the scales are.
     """
     from scipy.integrate import quad
 
+    spread = sigma if spread is None else spread
     log_norm = -0.5 * math.log(2.0 * math.pi * sigma**2)
 
     def log_gauss(x: float) -> float:
         return log_norm - x * x / (2.0 * sigma**2)
 
     if law == "laplace":
-        b = sigma / math.sqrt(2.0)
+        b = spread / math.sqrt(2.0)
 
         def log_q(x: float) -> float:
             return -abs(x) / b - math.log(2.0 * b)
 
         pieces = [(-math.inf, 0.0), (0.0, math.inf)]  # the kink at 0
     elif law == "uniform":
-        half_width = math.sqrt(3.0) * sigma
+        half_width = math.sqrt(3.0) * spread
 
         def log_q(x: float) -> float:
             return -math.log(2.0 * half_width)
 
         pieces = [(-math.sqrt(3.0), math.sqrt(3.0))]
     else:  # logistic
-        s = sigma * math.sqrt(3.0) / math.pi
+        s = spread * math.sqrt(3.0) / math.pi
 
         def log_q(x: float) -> float:
             z = -abs(x) / s
@@ -753,9 +758,9 @@ def _kl_to_gaussian(law: str, sigma: float) -> tuple[float, float]:
         pieces = [(-math.inf, 0.0), (0.0, math.inf)]
 
     def integrand(u: float) -> float:
-        x = sigma * u
+        x = spread * u
         lq = log_q(x)
-        return sigma * math.exp(lq) * (lq - log_gauss(x))
+        return spread * math.exp(lq) * (lq - log_gauss(x))
 
     value, error = 0.0, 0.0
     for low, high in pieces:
@@ -788,7 +793,8 @@ def gaussian_statistics(params: dict[str, Any]) -> dict[str, Any]:
         negative_log_density, bounds=(0.0, upper), method="bounded", options={"xatol": 1e-12}
     )
     mean, variance = (float(t) for t in stats.chi.stats(d, scale=sigma, moments="mv"))
-    kl = [_kl_to_gaussian(law, sigma) for law in TRIAL_LAWS]
+    spread = float(params.get("trial_scale", sigma))  # the trial laws' standard deviation
+    kl = [_kl_to_gaussian(law, sigma, spread) for law in TRIAL_LAWS]
     return {
         "norm_logpdf": stats.chi.logpdf(points, d, scale=sigma),
         "norm_cdf": stats.chi.cdf(points, d, scale=sigma),
@@ -810,12 +816,16 @@ def gaussian_statistics(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def gaussian_from_gas(params: dict[str, Any]) -> dict[str, Any]:
-    """The dictionary in code: scale σ = √(kT/m), d = d, points = speeds, c = m/2 (E = c‖v‖²)."""
+    """The dictionary in code: scale σ = √(kT/m), d = d, points = speeds, c = m/2 (E = c‖v‖²);
+    the trial laws' spread √(kT′/m) (kT′ = kT unless a ``trial_temperature`` is given)."""
     return {
         "scale": math.sqrt(params["temperature"] / params["mass"]),
         "dimension": int(params.get("dimension", 3)),
         "points": params["speeds"],
         "quadratic_weight": params["mass"] / 2.0,
+        "trial_scale": math.sqrt(
+            params.get("trial_temperature", params["temperature"]) / params["mass"]
+        ),
     }
 
 
@@ -1064,6 +1074,38 @@ def _erf_cdf(c: Correspondence) -> Correspondence:
     return c.with_physics_patch(patch)
 
 
+def trial_temperature_strategy() -> Any:
+    """Boundary: the gas of ``maxwell_strategy`` with trial laws at kT′ = r·kT, r log-uniform in
+    [0.1, 10] and at least 2 % away from 1."""
+    from hypothesis import strategies as st
+
+    ratio = st.one_of(st.floats(0.01, 1), st.floats(-1, -0.01)).map(lambda e: 10.0**e)
+    return st.tuples(maxwell_strategy(), ratio).map(
+        lambda pair: {**pair[0], "trial_temperature": pair[1] * pair[0]["temperature"]}
+    )
+
+
+MAXWELL_BOUNDARIES = (
+    Boundary(
+        "trial-law-at-another-temperature",
+        "the constraint that fixes the maximum (trial laws with the gas's ⟨v_x²⟩ = kT/m)",
+        "maximum-entropy-gap-is-kl",
+        trial_temperature_strategy,
+        "The Maxwellian maximises entropy only among laws of the same mean kinetic energy. A "
+        "trial law at kT′ has KL(q‖N) = h(N) − h(q) + (T′/T − 1)/2, and a hotter one can have "
+        "more entropy than the gas (the Laplace law at T′ = 2T: h(N) − h(q) = −0.274).",
+        examples=(
+            {
+                "temperature": 1.0,
+                "mass": 1.0,
+                "speeds": [1.0],
+                "dimension": 3,
+                "trial_temperature": 0.5,
+            },
+        ),
+    ),
+)
+
 MAXWELL_BOLTZMANN_GAUSSIAN = Correspondence(
     id="maxwell-boltzmann-gaussian",
     regime="exact",
@@ -1116,6 +1158,7 @@ MAXWELL_BOLTZMANN_GAUSSIAN = Correspondence(
     example=N2_AT_300K,
     examples=MAXWELL_EXAMPLES,
     strategy=maxwell_strategy,
+    boundaries=MAXWELL_BOUNDARIES,
     identities=(
         Identity(
             "speed-density-is-chi",

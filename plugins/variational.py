@@ -44,6 +44,7 @@ import math
 from typing import Any
 
 from physml import (
+    Boundary,
     Comparison,
     Correspondence,
     Identity,
@@ -1929,6 +1930,83 @@ def _symmetric_stationary_point(c: Correspondence) -> Correspondence:
     return c.with_learning_patch(patch)
 
 
+# -- where mean-field-ising-vi breaks --------------------------------------------------------------
+
+
+def self_coupling_strategy() -> Any:
+    """Boundary: Ising systems as in ``_draw_ising`` (up to 8 spins) with a self-coupling J_ii = c
+    on every spin, c log-uniform in [1e-2, 3], and magnetisations in [−1, 1], one of them at
+    least 0.1 inside."""
+    import numpy as np
+    from hypothesis import assume
+    from hypothesis import strategies as st
+
+    @st.composite
+    def draw(draw: Any) -> dict[str, Any]:
+        params = _draw_ising(draw, st, max_spins=8)
+        n = len(params["fields"])
+        magnetizations = draw(st.lists(st.floats(-1, 1), min_size=n, max_size=n))
+        assume(min(abs(m) for m in magnetizations) <= 0.9)
+        couplings = np.asarray(params["couplings"], dtype=float)
+        np.fill_diagonal(couplings, 10.0 ** draw(st.floats(-2, math.log10(3))))
+        return {**params, "couplings": couplings.tolist(), "magnetizations": magnetizations}
+
+    return draw()
+
+
+def near_critical_strategy() -> Any:
+    """Boundary: Curie–Weiss at h = 0 within reach of the critical point, βJ ∈ [0.9, 0.98] or
+    [1.03, 1.1] (curvature κ = 1 − βJ(1 − m*²) below 0.2), J log-uniform in [0.1, 10]."""
+    from hypothesis import strategies as st
+
+    return st.builds(
+        lambda g, u: _cw(g, 0.0, 10.0**u),
+        st.one_of(st.floats(0.9, 0.98), st.floats(1.03, 1.1)),
+        st.floats(-1, 1),
+    )
+
+
+MEAN_FIELD_BOUNDARIES = (
+    Boundary(
+        "self-coupling",
+        "a zero diagonal of J (no self-coupling)",
+        "mean-field-free-energy-is-negative-elbo",
+        self_coupling_strategy,
+        "A product state has ⟨s_i s_j⟩ = m_i m_j only for i ≠ j; ⟨s_i²⟩ = 1. With J_ii ≠ 0 the "
+        "closed form −½mᵀJm counts −½J_ii·m_i² where the energy has the constant −½J_ii, so "
+        "F_MF is off by ½ΣJ_ii(1 − m_i²) from −T·ELBO of its own product state: an error that "
+        "vanishes only at |m_i| = 1, and with J_ii > 0 (a Hebbian matrix with its diagonal "
+        "kept) pushes mean field towards saturated states.",
+        examples=(
+            {
+                "couplings": [
+                    [0.5, 1.0, 0.0, 0.0],
+                    [1.0, 0.5, 1.0, 0.0],
+                    [0.0, 1.0, 0.5, 1.0],
+                    [0.0, 0.0, 1.0, 0.5],
+                ],
+                "fields": [0.2, 0.0, -0.1, 0.3],
+                "temperature": 1.5,
+                "magnetizations": [0.1, -0.2, 1.0, 0.0],
+            },
+        ),
+    ),
+    Boundary(
+        "near-critical-point",
+        "a distance from the critical point (curvature κ = 1 − βJ(1 − m*²) ≥ 0.3)",
+        "curie-weiss-mean-field-is-exact-per-spin",
+        near_critical_strategy,
+        "As κ → 0 the maximum of φ flattens: the Laplace constant −½ log κ diverges and the "
+        "coefficients of the 1/N expansion grow like κ⁻³ and faster, so at N ≤ 10⁵ the "
+        "remainder is no longer a₁/N (at βJ = 0.9 the extrapolated coefficient misses "
+        "a₁ = −20.25 by 5.6e-4, nearly four times the bound); at βJ = 1 the gap "
+        "log Z_N − Nφ* grows like ¼ log N instead.",
+        examples=(_cw(0.9, 0.0),),
+        max_examples=5,
+    ),
+)
+
+
 MEAN_FIELD_ISING_VI = Correspondence(
     id="mean-field-ising-vi",
     regime="exact",
@@ -1973,6 +2051,7 @@ MEAN_FIELD_ISING_VI = Correspondence(
     example=MEAN_FIELD_EXAMPLE,
     examples=MEAN_FIELD_EXAMPLES,
     strategy=mean_field_strategy,
+    boundaries=MEAN_FIELD_BOUNDARIES,
     identities=(
         Identity(
             "mean-field-free-energy-is-negative-elbo",

@@ -76,6 +76,34 @@ def test_duplicate_concepts_are_rejected():
         parse_concepts(text, "concepts.yaml")
 
 
+def test_a_name_shared_by_two_concepts_is_rejected_naming_both():
+    text = (
+        "concepts:\n"
+        "  - {id: energy, en: energy, zh: 能量, side: physics, definition: d,"
+        " aliases: [Energy-Function]}\n"
+        "  - {id: lyapunov, en: Lyapunov function, zh: 李雅普诺夫函数, side: both, definition: d,"
+        " aliases: [energy  function]}\n"
+        "  - {id: kernel, en: Matérn kernel, zh: 马特恩核, side: learning, definition: d}\n"
+        "  - {id: matern, en: matern KERNEL, zh: 马特恩, side: learning, definition: d}\n"
+    )
+    with pytest.raises(CatalogError) as raised:
+        parse_concepts(text, "catalog/concepts.yaml")
+    problems = {p.field: p for p in raised.value.problems}
+    assert set(problems) == {"concepts[1].aliases[0]", "concepts[3].en"}
+    shared = problems["concepts[1].aliases[0]"]
+    assert shared.file == "catalog/concepts.yaml"
+    assert "'lyapunov'" in shared.message and "'energy'" in shared.message
+    assert "concepts[0].aliases[0]" in shared.message
+    assert "'kernel'" in problems["concepts[3].en"].message  # accents and case are ignored
+
+
+def test_builtin_concept_names_each_name_one_concept():
+    owners: dict[str, str] = {}
+    for concept in catalog.load_folder(CATALOG).concepts:
+        for name in (concept.id, concept.en, concept.zh, *concept.aliases):
+            assert owners.setdefault(catalog.normalise_name(name), concept.id) == concept.id, name
+
+
 def test_not_utf8_file_is_a_catalog_error(tmp_path):
     (tmp_path / "x.yaml").write_bytes(b"id: \xff\xfe\n")
     folder = catalog.load_folder(tmp_path)
