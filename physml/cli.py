@@ -134,7 +134,7 @@ def _index() -> dict[str, Any]:
 
     def build() -> tuple[dict[str, Any], list[str]]:
         registry = _registry()
-        data = snapshot(registry, lambda c: {"summary": _summary(c), "show": show_json(c)})
+        data = snapshot(registry, _details)
         data["warnings"] = [f"plugin '{p}': {e}" for p, e in registry.errors]
         data["names"] = registry.names()
         return _jsonable(data), registry.catalog_folders
@@ -144,6 +144,16 @@ def _index() -> dict[str, Any]:
         for warning in data["warnings"]:  # the same warnings a fresh load prints
             _say(f"warning: {warning}")
     return data
+
+
+def _details(c: Any) -> dict[str, Any]:
+    """What the index keeps of one correspondence: ``list``'s row, ``show``'s data, and the
+    statements as Unicode text (so that ``show`` need not load the converter)."""
+    from physml.formulas import to_unicode
+
+    shown = show_json(c)
+    texts = {i["name"]: to_unicode(i["statement"]) for i in shown["identities"]}
+    return {"summary": _summary(c), "show": shown, "statement_text": texts}
 
 
 def _jsonable(data: Any) -> Any:
@@ -270,7 +280,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     meanings = index["names"].get(args.id.strip().casefold(), [])
     if len(meanings) != 1:  # unknown or ambiguous: the registry explains, with suggestions
         meanings = [_lookup(_catalog_from(index), args.id).id]
-    data = next(e["details"]["show"] for e in index["entries"] if e["id"] == meanings[0])
+    details = next(e["details"] for e in index["entries"] if e["id"] == meanings[0])
+    data, texts = details["show"], details["statement_text"]
     if args.json:
         _emit_json(data)
         return EXIT_OK
@@ -306,8 +317,6 @@ def cmd_show(args: argparse.Namespace) -> int:
         ),
     ]
     out += ["", _heading("Identities")]
-    from physml.formulas import to_unicode  # LaTeX statements read as Unicode text
-
     for i in data["identities"]:
         flags = []
         if i["own_parameters"]:
@@ -316,7 +325,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             flags.append("slow: thorough profile")
         extra = f"  ({'; '.join(flags)})" if flags else ""
         out.append(f"  {i['name']}  [{i['regime']}]{extra}")
-        out.append(indent(to_unicode(i["statement"]), "      "))
+        out.append(indent(texts[i["name"]], "      "))  # the LaTeX statement as Unicode text
         if i["note"]:
             out.append(indent(i["note"], "      "))
         out.append(indent(f"tolerance: {i['tolerance']}", "      "))

@@ -29,9 +29,10 @@ from physml import __version__
 from physml.cli import (
     EXIT_OK,
     UsageError,
+    _catalog_from,
     _emit_json,
+    _index,
     _read_report,
-    _registry,
     _say,
     show_json,
 )
@@ -77,6 +78,16 @@ class Catalog:
         entries = tuple(jsonable(show_json(c)) for c in registry)
         concepts = tuple(jsonable(concept_usage(registry)))
         return cls(entries, concepts, verified or {})
+
+    @classmethod
+    def from_index(
+        cls, index: Mapping[str, Any], verified: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> Catalog:
+        """The same from the cached index (:mod:`physml.index`): no plugin is imported."""
+        from physml.vocabulary import concept_usage
+
+        entries = tuple(e["details"]["show"] for e in index["entries"])
+        return cls(entries, tuple(concept_usage(_catalog_from(index))), verified or {})
 
     @property
     def concept_index(self) -> dict[str, dict[str, Any]]:
@@ -874,9 +885,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     make, what, start = FORMATS[args.format]
     if getattr(args, "report", None) and args.format not in ("markdown", "obsidian"):
         raise UsageError("--report is for the markdown and obsidian formats, which show it")
-    registry = _registry()
+    index = _index()
+    registry = _catalog_from(index)
     verified = _verifications(args, registry) if args.format in ("markdown", "obsidian") else {}
-    catalog = Catalog.from_registry(registry, verified)
+    catalog = Catalog.from_index(index, verified)
     files = make(catalog)  # before touching the folder: a missing extra fails with nothing written
     folder = _output_folder(args.output)
     try:

@@ -802,8 +802,9 @@ GAN_BOUNDARIES = (
         unequal_classes_strategy,
         "With n₁ target samples per n₀ reference samples the classifier weighs the classes "
         "n₁ : n₀, and its optimal logit is the posterior log-odds log(n₁p₁/n₀p₀): the fitted "
-        "intercept is βΔF + log(n₁/n₀), the free energy plus the prior odds (Bennett's constant "
-        "C = βΔF + log(n₁/n₀)); reading it as βΔF is off by log(n₁/n₀).",
+        "intercept is βΔF + log(n₁/n₀), the free energy plus the prior odds (the shift that "
+        "Bennett's estimator carries for unequal sample sizes); read as βΔF it is off by "
+        "log(n₁/n₀).",
         examples=({**GAN_EXAMPLE, "sample_ratio": 4.0},),
     ),
 )
