@@ -88,10 +88,18 @@ class Side:
 
 @attrs.frozen
 class DictionaryRow:
+    """One row of an entry's symbol dictionary.
+
+    ``regime`` is how strongly this row's correspondence holds: ``exact``, ``limit`` or
+    ``analogy``. A file may leave it out; :func:`parse_entry` then fills in the entry's regime,
+    so a loaded row always has one. ``None`` (a row built by hand) means the entry's regime.
+    """
+
     physics: str
     learning: str
     note: str
     concepts: tuple[str, ...]
+    regime: str | None = None
 
 
 @attrs.frozen
@@ -298,8 +306,11 @@ _row = _record(
         "learning": (True, _text),
         "note": (False, _optional_text),
         "concepts": (True, _list_of(_slug, min_items=1)),
+        "regime": (False, _regime),
     },
-    lambda physics, learning, concepts, note="": DictionaryRow(physics, learning, note, concepts),
+    lambda physics, learning, concepts, note="", regime=None: DictionaryRow(
+        physics, learning, note, concepts, regime
+    ),
 )
 _identity = _record(
     {
@@ -396,7 +407,11 @@ def parse_entry(text: str, path: str = "<string>") -> CatalogEntry:
             _raise(
                 path, [_Invalid(f"identities[{index}].name", f"duplicate identity name {name!r}")]
             )
-    return attrs.evolve(entry, path=path)
+    # A row without its own regime holds as strongly as the entry's headline says.
+    rows = tuple(
+        row if row.regime else attrs.evolve(row, regime=entry.regime) for row in entry.dictionary
+    )
+    return attrs.evolve(entry, dictionary=rows, path=path)
 
 
 def parse_concepts(text: str, path: str = "<string>") -> tuple[Concept, ...]:
@@ -586,7 +601,13 @@ def _concept(data: dict[str, Any], path: str) -> Concept:
 
 def _entry(data: dict[str, Any], path: str) -> CatalogEntry:
     rows = tuple(
-        DictionaryRow(r["physics"], r["learning"], r["note"], tuple(r["concepts"]))
+        DictionaryRow(
+            r["physics"],
+            r["learning"],
+            r["note"],
+            tuple(r["concepts"]),
+            r.get("regime") or data["regime"],  # data cached before rows had a regime
+        )
         for r in data["dictionary"]
     )
     return CatalogEntry(

@@ -307,15 +307,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         ]
         observables = data["observables"][side]
         out.append(indent(f"observables: {', '.join(f'{side}.{o}' for o in observables)}"))
-    out += [
-        "",
-        _heading("Dictionary"),
-        table(
-            ["physics", "learning", "note"],
-            [[r["physics"], r["learning"], r["note"]] for r in data["dictionary"]],
-            flexible=(0, 1, 2),
-        ),
-    ]
+    headers = ["physics", "learning", "note"]
+    cells = [[r["physics"], r["learning"], r["note"]] for r in data["dictionary"]]
+    regimes = [r.get("regime") or c.regime for r in data["dictionary"]]
+    if any(regime != c.regime for regime in regimes):  # a column only when some row differs
+        headers.append("regime")
+        cells = [[*row, regime] for row, regime in zip(cells, regimes, strict=True)]
+    out += ["", _heading("Dictionary"), table(headers, cells, flexible=(0, 1, 2))]
     out += ["", _heading("Identities")]
     for i in data["identities"]:
         flags = []
@@ -979,7 +977,13 @@ def build_parser() -> argparse.ArgumentParser:
         "find entries and concepts by words in English or 中文 (typo tolerant)",
     )
     p.add_argument("query", nargs="+", metavar="QUERY")
-    p.add_argument("--limit", type=int, default=10, metavar="N", help="at most N results")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=10,
+        metavar="N",
+        help="the N best results (and any tied with the N-th)",
+    )
     p = command(
         "graph",
         _lazy("physml.graph", "cmd_graph"),
@@ -996,7 +1000,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Nodes are concepts: physics on the left, learning on the right, concepts of both sides "
         "in a middle column. A dictionary row links its physics-side concepts to its "
         "learning-side ones (a both-sides concept counts on either side): one edge per entry "
-        "and pair of concepts, labelled with the entry id and styled by the entry's regime: "
+        "and pair of concepts, labelled with the entry id and styled by its rows' regime: "
         "dot solid/dashed/dotted, Mermaid ===/---/-.- for exact/limit/analogy; JSON gives "
         '"nodes" and "edges" with a "regime" field.'
     )
@@ -1009,7 +1013,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("end", metavar="CONCEPT_B", help="concept id, name or alias (EN or 中文)")
     p.epilog = (
         "Chains are shortest by number of steps; each step is a dictionary row of one entry "
-        "linking two concepts (the graph of `physml graph`), with the entry's regime. A chain "
+        "linking two concepts (the graph of `physml graph`), with the row's regime. A chain "
         "is only as strong as its weakest step (exact > limit > analogy); the strongest chains "
         "come first, at most 5. Exit status 1 when no chain links the two concepts."
     )

@@ -17,9 +17,13 @@ How the graph is built:
 - **One edge per entry and pair of concepts**: rows of one entry that link the same pair merge
   into one edge keeping every row; another entry linking the same pair gives a parallel edge,
   labelled with its own entry id.
-- **Regime** of an edge: its entry's regime (``exact``, ``limit`` or ``analogy``, strongest
-  first). A dictionary row belongs to the entry as a whole (the catalog does not tie rows to
-  identities), and the entry's regime is the headline the catalog checks against the code.
+- **Regime** of an edge: the regime of the dictionary rows it rests on (``exact``, ``limit`` or
+  ``analogy``, strongest first). A row states its own regime where its correspondence holds only
+  in a limit or only as an analogy (or, in a ``limit`` entry, exactly); otherwise it holds as
+  strongly as its entry's headline. When rows of one entry link the same pair, the edge takes the
+  strongest of them, since that entry does link the pair that strongly; the weaker rows add
+  statements about the pair that hold only in a limit or as an analogy. An edge keeps its rows
+  strongest first, so its first row is the one its regime rests on.
 - **Styles**: dot draws exact edges solid, limit dashed, analogy dotted; Mermaid draws them
   thick (``===``), plain (``---``) and dotted (``-.-``), without arrowheads; JSON gives a
   ``regime`` field. Mermaid node ids are ``c_`` plus the concept id with ``_`` for ``-``.
@@ -27,10 +31,11 @@ How the graph is built:
   ``maxTextSize`` settings are raised; ``physml graph`` warns when the output exceeds them.
 
 How paths are found: breadth-first search counts correspondence steps (standard library only).
-Each step of a chain goes from one concept to the next through the strongest entry linking the
-pair (ties: the first id), naming the other entries that link it too. A chain is as strong as
-its weakest step. Among the shortest chains, the strongest come first, then chains in order of
-their concept ids; at most :data:`MAX_CHAINS` are listed, with the total count.
+Each step of a chain goes from one concept to the next through the strongest edge linking the
+pair (ties: the first entry id), naming the other entries that link it too. A chain is as strong
+as its weakest step: a chain through exact entries is only a limit where one step rests on a row
+that holds only in a limit. Among the shortest chains, the strongest come first, then chains in
+order of their concept ids; at most :data:`MAX_CHAINS` are listed, with the total count.
 """
 
 from __future__ import annotations
@@ -92,7 +97,10 @@ class Node:
 
 @attrs.frozen
 class Edge:
-    """The dictionary rows of one entry that link two concepts."""
+    """The dictionary rows of one entry that link two concepts, strongest first.
+
+    ``regime`` is the strongest of the rows' regimes.
+    """
 
     source: str
     target: str
@@ -147,6 +155,11 @@ def _row_links(row: DictionaryRow, nodes: Mapping[str, Node]) -> Iterator[tuple[
             yield (a, b) if rank[nodes[a].side] <= rank[nodes[b].side] else (b, a)
 
 
+def _row_regime(row: DictionaryRow, entry_regime: str) -> str:
+    """How strongly ``row`` holds: its own regime, else its entry's (rows built by hand)."""
+    return row.regime or entry_regime
+
+
 def concept_graph(registry: Registry) -> ConceptGraph:
     """The graph of ``registry``'s concepts linked by its entries' dictionary rows."""
     nodes = {
@@ -158,27 +171,27 @@ def concept_graph(registry: Registry) -> ConceptGraph:
     for c in registry:
         assert c.catalog is not None
         regimes[c.id] = c.regime
-        for row in c.catalog.dictionary:
+        for written in c.catalog.dictionary:
+            # Every row of an edge carries its regime, whether the catalog wrote it or not.
+            row = attrs.evolve(written, regime=_row_regime(written, c.regime))
             for source, target in _row_links(row, nodes):
                 # Keyed by the unordered pair: the first row fixes a both–both edge's direction.
                 key = (c.id, frozenset((source, target)))
                 rows = found.setdefault(key, (source, target, []))[2]
                 if row not in rows:
                     rows.append(row)
-    edges = tuple(
-        sorted(
-            (
-                Edge(source, target, entry, regimes[entry], tuple(rows))
-                for (entry, _), (source, target, rows) in found.items()
-            ),
-            key=lambda e: (e.entry, e.source, e.target),
-        )
-    )
+    edges = []
+    for (entry, _), (source, target, rows) in found.items():
+        # Strongest first (a stable sort: catalog order within one regime).
+        rows.sort(key=lambda r: _strength(_row_regime(r, regimes[entry])))
+        strongest = _row_regime(rows[0], regimes[entry])
+        edges.append(Edge(source, target, entry, strongest, tuple(rows)))
+    edges.sort(key=lambda e: (e.entry, e.source, e.target))
     adjacency: dict[str, list[Edge]] = {cid: [] for cid in nodes}
     for edge in edges:
         adjacency[edge.source].append(edge)
         adjacency[edge.target].append(edge)
-    return ConceptGraph(nodes, edges, {k: tuple(v) for k, v in adjacency.items()})
+    return ConceptGraph(nodes, tuple(edges), {k: tuple(v) for k, v in adjacency.items()})
 
 
 # -- shortest chains --------------------------------------------------------------------------
@@ -395,7 +408,8 @@ def to_dot(graph: ConceptGraph) -> str:
 
 def _tooltip(edge: Edge) -> str:
     return f"{edge.entry} ({edge.regime}): " + "; ".join(
-        f"{r.physics} ↔ {r.learning}" for r in edge.rows
+        f"{r.physics} ↔ {r.learning}" + ("" if r.regime == edge.regime else f" ({r.regime})")
+        for r in edge.rows
     )
 
 
@@ -438,8 +452,11 @@ def to_mermaid(graph: ConceptGraph) -> str:
     return "\n".join(out) + "\n"
 
 
-def _rows_json(rows: Sequence[DictionaryRow]) -> list[dict[str, str]]:
-    return [{"physics": r.physics, "learning": r.learning, "note": r.note} for r in rows]
+def _rows_json(rows: Sequence[DictionaryRow]) -> list[dict[str, str | None]]:
+    return [
+        {"physics": r.physics, "learning": r.learning, "note": r.note, "regime": r.regime}
+        for r in rows
+    ]
 
 
 def graph_json(graph: ConceptGraph) -> dict[str, Any]:

@@ -225,7 +225,10 @@ def check_heat_capacity_variance(c: Correspondence, params: dict[str, Any]) -> C
     phys, learn = _sides(c, params)
     z = np.unique(-np.asarray(params["energies"]) / params["temperature"])
     gap = float(np.min(np.diff(z))) if z.size > 1 else 1.0
-    rtol = 8 * EPS * len(params["energies"]) * (1 + _zmax(params) / gap)
+    # Two conditionings: p_i ∝ e^(z_i − z_max) has relative error eps·max|z| (the exponent's
+    # absolute error), and (z − ⟨z⟩)² has relative error eps·max|z|/gap.
+    zmax = _zmax(params)
+    rtol = 8 * EPS * len(params["energies"]) * (1 + zmax + zmax / gap)
     return close(learn["logit_variance"], phys["heat_capacity"], rtol=rtol, atol=1e-280)
 
 
@@ -540,9 +543,11 @@ GIBBS_SOFTMAX = Correspondence(
             "heat-capacity-is-logit-variance",
             "exact",
             check_heat_capacity_variance,
-            "rtol 8·eps·n·(1 + max|z|/gap); atol 1e-280",
-            "Differences of logits carry absolute errors eps·max|z|, relative to the "
-            "smallest gap between distinct levels; variances below 1e-280 underflow.",
+            "rtol 8·eps·n·(1 + max|z| + max|z|/gap); atol 1e-280",
+            "Logits carry absolute errors eps·max|z|: a weight e^(z_i − z_max) is then off by "
+            "eps·max|z| relative (which dominates when a rare level carries the variance), "
+            "and a squared deviation by eps·max|z|/gap, relative to the smallest gap between "
+            "distinct levels; variances below 1e-280 underflow.",
         ),
         Identity(
             "heat-capacity-is-entropy-response",

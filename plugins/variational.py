@@ -1993,7 +1993,7 @@ MEAN_FIELD_BOUNDARIES = (
     ),
     Boundary(
         "near-critical-point",
-        "a distance from the critical point (curvature κ = 1 − βJ(1 − m*²) ≥ 0.3)",
+        "a curvature κ = 1 − βJ(1 − m*²) ≥ 0.3 at the maximum (away from the critical point)",
         "curie-weiss-mean-field-is-exact-per-spin",
         near_critical_strategy,
         "As κ → 0 the maximum of φ flattens: the Laplace constant −½ log κ diverges and the "

@@ -54,6 +54,32 @@ def test_nested_field_paths_are_reported():
     assert any(f.startswith("identities[") and f.endswith("].regime") for f in fields)
 
 
+FIRST_ROW = "    concepts: [microstate, class-label]\n"
+
+
+def test_a_row_without_a_regime_holds_as_its_entry_says():
+    entry = parse_entry(GOOD, "catalog/gibbs-softmax.yaml")
+    assert {row.regime for row in entry.dictionary} == {entry.regime}
+    assert {row["regime"] for row in entry.to_dict()["dictionary"]} == {entry.regime}
+
+
+def test_a_row_regime_is_kept_and_survives_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PHYSML_CACHE_DIR", str(tmp_path / "cache"))
+    text = GOOD.replace(FIRST_ROW, FIRST_ROW + "    regime: limit\n", 1)
+    assert parse_entry(text).dictionary[0].regime == "limit"
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    (folder / "gibbs-softmax.yaml").write_text(text, encoding="utf-8")
+    parsed, cached = catalog.load_folder(folder), catalog.load_folder(folder)
+    assert cached == parsed
+    assert [r.regime for r in cached.entries[0].dictionary[:2]] == ["limit", "exact"]
+
+
+def test_a_bad_row_regime_is_named_by_file_and_field():
+    fields = _problems(GOOD.replace(FIRST_ROW, FIRST_ROW + "    regime: approximate\n", 1))
+    assert "must be one of exact, limit, analogy" in fields["dictionary[0].regime"]
+
+
 def test_numeric_essay_section_is_rejected_with_the_reason():
     assert "1.10" in _problems(GOOD.replace('"1.1"', "1.1"))["essay_section"]
 

@@ -34,12 +34,16 @@ def _concept(cid: str, side: str) -> Concept:
     return Concept(cid, cid.replace("-", " "), f"{cid}中文", side, f"the concept {cid}")
 
 
-def _entry(cid: str, regime: str, *rows: list[str]) -> SimpleNamespace:
-    dictionary = tuple(
-        DictionaryRow(f"{cid} physics {i}", f"{cid} learning {i}", "", tuple(concepts))
-        for i, concepts in enumerate(rows)
+def _entry(cid: str, regime: str, *rows: list[str] | tuple[list[str], str]) -> SimpleNamespace:
+    """An entry whose rows link the concepts given; a row ``(concepts, regime)`` has its own."""
+    dictionary = []
+    for i, row in enumerate(rows):
+        concepts, own = row if isinstance(row, tuple) else (row, None)
+        text = (f"{cid} physics {i}", f"{cid} learning {i}", "")
+        dictionary.append(DictionaryRow(*text, tuple(concepts), own))
+    return SimpleNamespace(
+        id=cid, regime=regime, catalog=SimpleNamespace(dictionary=tuple(dictionary))
     )
-    return SimpleNamespace(id=cid, regime=regime, catalog=SimpleNamespace(dictionary=dictionary))
 
 
 class _Registry(list):
@@ -124,6 +128,39 @@ def test_a_step_goes_through_the_strongest_entry_and_names_the_others(small):
     assert [e.entry for e in first.alternatives] == ["e-limit"]
 
 
+def test_a_row_with_its_own_regime_sets_its_edge_and_the_chain_says_so():
+    concepts = [_concept(k, s) for k, s in SIDES.items()]
+    entries = [
+        _entry("e-mixed", "exact", ["p-start", "l-limit"], (["l-limit", "p-end"], "analogy")),
+        _entry("e-loose", "limit", (["p-start", "l-other"], "exact"), ["l-other", "p-end"]),
+    ]
+    graph = concept_graph(_Registry(concepts, entries))
+    assert {(e.entry, e.source, e.target): e.regime for e in graph.edges} == {
+        ("e-mixed", "p-start", "l-limit"): "exact",  # the entry's regime
+        ("e-mixed", "p-end", "l-limit"): "analogy",  # the row's own
+        ("e-loose", "p-start", "l-other"): "exact",  # stronger than its limit entry
+        ("e-loose", "p-end", "l-other"): "limit",
+    }
+    chains = shortest_paths(graph, "p-start", "p-end")
+    # Both entries' headlines would read exact, then limit; the rows make the e-loose chain
+    # (exact, then limit) the stronger one, and the e-mixed chain an analogy.
+    assert [(c.concepts[1], c.strength) for c in chains] == [
+        ("l-other", "limit"),
+        ("l-limit", "analogy"),
+    ]
+    weakest = chains[1].weakest
+    assert (weakest.source, weakest.target, weakest.entry) == ("l-limit", "p-end", "e-mixed")
+
+
+def test_rows_of_one_entry_on_one_pair_merge_into_the_strongest_first():
+    concepts = [_concept("p-a", "physics"), _concept("l-b", "learning")]
+    rows = [(["p-a", "l-b"], "analogy"), (["l-b", "p-a"], "limit"), ["p-a", "l-b"]]
+    (edge,) = concept_graph(_Registry(concepts, [_entry("e", "limit", *rows)])).edges
+    assert edge.regime == "limit"
+    assert [r.regime for r in edge.rows] == ["limit", "limit", "analogy"]  # every row resolved
+    assert [r.physics for r in edge.rows] == ["e physics 1", "e physics 2", "e physics 0"]
+
+
 def test_paths_use_a_correspondence_in_either_direction(small):
     (chain,) = shortest_paths(small, "b-two", "p-end")
     assert chain.concepts == ("b-two", "b-one", "p-end")
@@ -163,15 +200,41 @@ def catalog_graph():
     return concept_graph(get_registry())
 
 
-def test_every_edge_joins_known_concepts_and_carries_its_entry_regime(catalog_graph):
+def test_every_edge_joins_known_concepts_and_carries_its_strongest_row_regime(catalog_graph):
     registry = get_registry()
-    regimes = {c.id: c.regime for c in registry}
     assert set(catalog_graph.nodes) == set(registry.concepts)
+    order = ["exact", "limit", "analogy"]
     for edge in catalog_graph.edges:
         assert {edge.source, edge.target} <= set(catalog_graph.nodes)
         assert edge.source != edge.target
-        assert edge.regime == regimes[edge.entry]
+        regimes = [r.regime for r in edge.rows]
+        assert regimes == sorted(regimes, key=order.index)  # strongest first
+        assert edge.regime == regimes[0]
         assert all(edge.source in r.concepts and edge.target in r.concepts for r in edge.rows)
+
+
+def test_catalog_rows_that_hold_only_in_a_limit_or_as_an_analogy_weaken_their_edges(
+    catalog_graph,
+):
+    regimes = {c.id: c.regime for c in get_registry()}
+    weaker = {
+        (e.entry, frozenset((e.source, e.target))): e.regime
+        for e in catalog_graph.edges
+        if e.regime != regimes[e.entry]
+    }
+    # Deterministic annealing: T = 2λ_max is exact, k-means only its T → 0 limit, and the
+    # model-selection plateaus an analogy. nngp: a limit entry whose kernel is exact at any width.
+    assert weaker[("deterministic-annealing", frozenset(("ground-state", "k-means")))] == "limit"
+    key = ("deterministic-annealing", frozenset(("phase-transition", "model-selection")))
+    assert weaker[key] == "analogy"
+    assert weaker[("nngp", frozenset(("propagator", "nngp-kernel")))] == "exact"
+    # The same entry links mean energy and distortion exactly, in another row than the limit.
+    (merged,) = [
+        e
+        for e in catalog_graph.neighbours("distortion")["mean-energy"]
+        if e.entry == "deterministic-annealing"
+    ]
+    assert merged.regime == "exact" and [r.regime for r in merged.rows] == ["exact", "limit"]
 
 
 def test_issue_example_hopfield_energy_reaches_free_energy(catalog_graph):
@@ -186,12 +249,33 @@ def test_issue_example_hopfield_energy_reaches_free_energy(catalog_graph):
         for step, (a, b) in zip(chain.steps, itertools.pairwise(chain.concepts), strict=True):
             assert (step.source, step.target) == (a, b)
             assert {step.edge.source, step.edge.target} == {a, b}
-    # The route through the Ising model: ising-hopfield makes the Hopfield energy the Ising
-    # energy, which reaches free energy in turn. It is one step longer than the shortest chain
-    # (through modern-hopfield-attention's log-sum-exp energy and the normaliser).
-    assert "ising-hopfield" in [e.entry for e in catalog_graph.neighbours(start.id)["energy"]]
-    ising_route = shortest_paths(catalog_graph, "energy", end.id)
-    assert ising_route and len(ising_route[0].steps) + 1 >= len(chains[0].steps)
+    # The shortest chains (two steps) go through modern-hopfield-attention's log-sum-exp energy
+    # and the normaliser. The route through the Ising model is one step longer: ising-hopfield
+    # makes the Hopfield energy the Ising model's energy, and the Ising model reaches free energy
+    # only through a learning-side concept (its partition function is a Boltzmann machine's
+    # normaliser), since two physics-side concepts of one row are not linked.
+    assert [c.strength for c in chains] == ["exact"] * len(chains)
+    assert all("ising-model" not in c.concepts for c in chains)
+    hopfield = catalog_graph.neighbours(start.id)["ising-model"]
+    assert "ising-hopfield" in [e.entry for e in hopfield]
+    onward = shortest_paths(catalog_graph, "ising-model", end.id)
+    assert onward and len(onward[0].steps) == len(chains[0].steps) == 2
+    assert onward[0].concepts == ("ising-model", "normalizer", "free-energy")
+
+
+def test_ising_model_is_one_concept_linked_by_the_rows_about_the_model():
+    registry = get_registry()
+    assert find_concept(registry, "Ising model").id == "ising-model"
+    assert find_concept(registry, "伊辛模型").id == "ising-model"
+    linking = {
+        c.id for c in registry for row in c.catalog.dictionary if "ising-model" in row.concepts
+    }
+    assert linking == {
+        "boltzmann-machine-ising",
+        "gibbs-bogoliubov-elbo",
+        "ising-hopfield",
+        "mean-field-ising-vi",
+    }
 
 
 # -- the commands ---------------------------------------------------------------------------------
@@ -319,6 +403,18 @@ def test_path_json_is_an_array_of_chains_whose_steps_name_their_entry(capsys):
         order = ["exact", "limit", "analogy"]  # strongest first
         weakest = max((s["regime"] for s in chain["steps"]), key=order.index)
         assert chain["strength"] == weakest
+
+
+def test_path_reports_a_step_that_holds_only_in_a_limit(capsys):
+    # deterministic-annealing is headlined exact; its k-means row is the T → 0 limit.
+    code, out, _ = _run(capsys, "path", "ground state", "k-means")
+    assert code == 0
+    assert "as strong as its weakest step: limit (deterministic-annealing)" in out
+    assert "[deterministic-annealing, limit]" in out
+    code, out, _ = _run(capsys, "path", "ground state", "k-means", "--json")
+    (chain,) = json.loads(out)
+    assert chain["strength"] == "limit"
+    assert [r["regime"] for r in chain["steps"][0]["rows"]] == ["limit"]
 
 
 def test_path_between_unlinked_concepts_exits_1(capsys, catalog_graph):

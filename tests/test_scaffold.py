@@ -16,7 +16,7 @@ from conftest import ROOT, run_physml
 from test_contributing import pip_install, run_pytest
 
 from physml.render import width
-from physml.scaffold import TEMPLATES, ScaffoldError, scaffold
+from physml.scaffold import TEMPLATES, ScaffoldError, entry_point_name, scaffold
 
 ID = "spin-flip-sigmoid"
 PACKAGE = "physml_spin_flip_sigmoid"
@@ -65,7 +65,12 @@ def test_workflow_installs_with_the_test_extra_and_runs_pytest_physml(tmp_path):
     assert uses == ["actions/checkout", "actions/setup-python"]
     assert "${{ matrix.python-version }}" in str(steps[1]["with"]["python-version"])
     runs = [s["run"] for s in steps if "run" in s]
-    assert runs == ["pip install -e '.[test]'", "pytest --physml", "pytest"]
+    plugin = entry_point_name(ID)
+    assert runs == [
+        "pip install -e '.[test]'",
+        f"pytest --physml --physml-plugin {plugin}",
+        "pytest",
+    ]
 
 
 def test_texts_reach_catalog_and_readme_intact_whatever_they_hold(tmp_path):
