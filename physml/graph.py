@@ -28,7 +28,9 @@ How the graph is built:
   thick (``===``), plain (``---``) and dotted (``-.-``), without arrowheads; JSON gives a
   ``regime`` field. Mermaid node ids are ``c_`` plus the concept id with ``_`` for ``-``.
   mermaid.js refuses diagrams above 500 links or 50,000 characters unless its ``maxEdges`` and
-  ``maxTextSize`` settings are raised; ``physml graph`` warns when the output exceeds them.
+  ``maxTextSize`` settings are raised (a diagram cannot raise them itself), so the Mermaid output
+  draws one link per pair of concepts, labelled with all its entries in the strongest regime
+  among them, and leaves out unlinked concepts; ``physml graph`` warns if it is still too big.
 
 How paths are found: breadth-first search counts correspondence steps (standard library only).
 Each step of a chain goes from one concept to the next through the strongest edge linking the
@@ -439,16 +441,22 @@ def to_mermaid(graph: ConceptGraph) -> str:
     for side, style in _MERMAID_CLASS.items():
         out.append(f"  classDef {side} {style}")
     for side, nodes in _by_side(graph):
+        linked = [n for n in nodes if graph.degree(n.id)]
         out.append(f'  subgraph side_{side} ["{_SIDE_TITLE[side]}"]')
         out += [
             f'    {mermaid_id(n.id)}["{_mermaid_text(n.en)}<br/>{_mermaid_text(n.zh)}"]:::{side}'
-            for n in nodes
+            for n in linked
         ]
         out.append("  end")
+    # One link per pair of concepts, labelled with every entry that links them and drawn in the
+    # strongest regime among them: mermaid.js refuses diagrams of more than 500 links.
+    pairs: dict[tuple[str, str], list[Edge]] = {}
     for e in graph.edges:
-        out.append(
-            f"  {mermaid_id(e.source)} {_MERMAID_LINK[e.regime]}|{e.entry}| {mermaid_id(e.target)}"
-        )
+        pairs.setdefault((e.source, e.target), []).append(e)
+    for (source, target), edges in pairs.items():
+        regime = min((e.regime for e in edges), key=_strength)
+        label = ", ".join(dict.fromkeys(e.entry for e in edges))
+        out.append(f"  {mermaid_id(source)} {_MERMAID_LINK[regime]}|{label}| {mermaid_id(target)}")
     return "\n".join(out) + "\n"
 
 
@@ -530,11 +538,10 @@ def cmd_graph(args: argparse.Namespace) -> int:
         text = buffer.getvalue()
     else:
         text = to_dot(graph) if chosen == "dot" else to_mermaid(graph)
-    if chosen == "mermaid" and (
-        len(graph.edges) > MERMAID_MAX_EDGES or len(text) > MERMAID_MAX_TEXT
-    ):
+    links = text.count("|") // 2 if chosen == "mermaid" else 0
+    if chosen == "mermaid" and (links > MERMAID_MAX_EDGES or len(text) > MERMAID_MAX_TEXT):
         _say(
-            f"graph: warning: {len(graph.edges)} links and {len(text)} characters exceed "
+            f"graph: warning: {links} links and {len(text)} characters exceed "
             f"mermaid.js's defaults ({MERMAID_MAX_EDGES} links, {MERMAID_MAX_TEXT} characters): "
             "raise maxEdges and maxTextSize in its configuration"
         )

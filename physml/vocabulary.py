@@ -74,7 +74,7 @@ def translate(registry: Registry, concept: Concept) -> list[dict[str, Any]]:
                 rows.append(
                     {
                         "id": c.id,
-                        "regime": c.regime,
+                        "regime": row.regime,
                         "physics": row.physics,
                         "learning": row.learning,
                         "note": row.note,

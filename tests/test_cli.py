@@ -78,6 +78,21 @@ def test_show_json_carries_catalog_fields_parameters_identities_mutants_and_exam
     assert data["dictionary"][0]["concepts"]
 
 
+def test_show_gives_a_row_regime_column_only_where_a_row_differs_from_the_entry():
+    plain = run_physml("show", "gibbs-softmax").stdout  # every row exact, as the entry
+    assert not any(line.startswith("physics") and "regime" in line for line in plain.splitlines())
+    out = run_physml("show", "deterministic-annealing").stdout
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("physics") and "learning" in line)
+    assert header.split()[-1] == "regime"
+    assert any(line.startswith("ground state, T → 0") and line.endswith("limit") for line in lines)
+    data = json.loads(run_physml("show", "deterministic-annealing", "--json").stdout)
+    regimes = {row["physics"]: row["regime"] for row in data["dictionary"]}
+    assert regimes["ground state, T → 0"] == "limit"
+    assert regimes["a phase that is stable over a long range of log T"] == "analogy"
+    assert regimes["symmetric phase, every codevector at the mean"] == "exact"
+
+
 def test_show_resolves_aliases_case_insensitively():
     data = json.loads(run_physml("show", "Boltzmann Softmax", "--json").stdout)
     assert data["id"] == "gibbs-softmax"
@@ -247,12 +262,27 @@ def test_colour_only_on_a_terminal():
 
 def test_parallel_verify_gives_the_same_report_as_serial():
     def run(jobs: str) -> list:
-        result = run_physml("verify", "gibbs-softmax", "maxwell-boltzmann-gaussian", "--profile",
-                            "dev", "--seed", "5", "--jobs", jobs, "--json")
+        result = run_physml(
+            "verify",
+            "gibbs-softmax",
+            "maxwell-boltzmann-gaussian",
+            "--profile",
+            "dev",
+            "--seed",
+            "5",
+            "--jobs",
+            jobs,
+            "--json",
+        )
         assert result.returncode == 0, result.stdout + result.stderr
-        return [(r["id"], r["status"], [(i["name"], i["examples"], i["max_abs_error"])
-                                        for i in r["identities"]])
-                for r in json.loads(result.stdout)["results"]]
+        return [
+            (
+                r["id"],
+                r["status"],
+                [(i["name"], i["examples"], i["max_abs_error"]) for i in r["identities"]],
+            )
+            for r in json.loads(result.stdout)["results"]
+        ]
 
     assert run("2") == run("1")
 
@@ -295,11 +325,21 @@ def test_show_of_every_entry_fits_100_columns():
 
 def test_verify_compare_shows_what_changed_and_rejects_a_bad_report(tmp_path):
     old = tmp_path / "old.json"
-    first = run_physml("verify", "gibbs-softmax", "--profile", "dev", "--seed", "1",
-                       "--report", str(old))
+    first = run_physml(
+        "verify", "gibbs-softmax", "--profile", "dev", "--seed", "1", "--report", str(old)
+    )
     assert first.returncode == 0
-    again = run_physml("verify", "gibbs-softmax", "--profile", "dev", "--seed", "1",
-                       "--compare", str(old), "--json")
+    again = run_physml(
+        "verify",
+        "gibbs-softmax",
+        "--profile",
+        "dev",
+        "--seed",
+        "1",
+        "--compare",
+        str(old),
+        "--json",
+    )
     assert json.loads(again.stdout)["comparison"]["new_failures"] == []
     text = run_physml("verify", "gibbs-softmax", "--profile", "dev", "--compare", str(old))
     assert "compared with" in text.stdout and "new failures: 0" in text.stdout
