@@ -116,8 +116,12 @@ def _glauber_zero_temperature(patterns: Any, state: Any, field: Any) -> dict[str
                 s[i] = new
                 flipped.append(i)
                 converged = False
-    return {"final_state": s, "flipped_units": np.asarray(flipped, dtype=int), "sweeps": sweeps,
-            "converged": converged}
+    return {
+        "final_state": s,
+        "flipped_units": np.asarray(flipped, dtype=int),
+        "sweeps": sweeps,
+        "converged": converged,
+    }
 
 
 def _path_energy_changes(
@@ -192,8 +196,9 @@ def replica_symmetric_retrieval(loads: Any) -> dict[str, Any]:
     from scipy.optimize import brentq, minimize_scalar
     from scipy.special import erf, erfc
 
-    best = minimize_scalar(lambda y: -_rs_gap(y), bounds=(0.5, 3.0), method="bounded",
-                           options={"xatol": 1e-12})
+    best = minimize_scalar(
+        lambda y: -_rs_gap(y), bounds=(0.5, 3.0), method="bounded", options={"xatol": 1e-12}
+    )
     y_c = float(best.x)
     g_max = _rs_gap(y_c)
     alpha_c = g_max**2 / 2
@@ -208,8 +213,13 @@ def replica_symmetric_retrieval(loads: Any) -> dict[str, Any]:
             overlaps.append(math.nan)
             errors.append(math.nan)
             continue
-        y = brentq(lambda y, t=target: _rs_gap(y) - t, y_c, max(y_c, 1 / target) + 1.0,
-                   xtol=1e-14, rtol=1e-14)
+        y = brentq(
+            lambda y, t=target: _rs_gap(y) - t,
+            y_c,
+            max(y_c, 1 / target) + 1.0,
+            xtol=1e-14,
+            rtol=1e-14,
+        )
         overlaps.append(float(erf(y)))
         errors.append(float(erfc(y) / 2))
     return {
@@ -314,11 +324,15 @@ def ising_model(
         log_z, sign = kaufman_log_partition(
             m, n, coupling, absolute_gamma0=absolute_gamma0, angle=kaufman_angle
         )
-        out = {"log_partition_function": log_z, "kaufman_bracket_sign": sign,
-               "free_energy_per_site": -log_z / (m * n) / coupling}
+        out = {
+            "log_partition_function": log_z,
+            "kaufman_bracket_sign": sign,
+            "free_energy_per_site": -log_z / (m * n) / coupling,
+        }
         if min(m, n) <= 10:
             out["transfer_matrix_log_partition_function"] = transfer_matrix_log_partition(
-                max(m, n), min(m, n), coupling)
+                max(m, n), min(m, n), coupling
+            )
         return out
     if family == "instability":
         return _instability_law(int(params["neurons"]), int(params["patterns"]))
@@ -341,11 +355,15 @@ def ising_model(
     if params.get("probe_only"):
         return out
     if "path_units" in params:
-        out.update(_path_energy_changes(
-            patterns, state, field,
-            np.asarray(params["path_units"], dtype=int),
-            np.asarray(params["path_values"], dtype=float),
-        ))
+        out.update(
+            _path_energy_changes(
+                patterns,
+                state,
+                field,
+                np.asarray(params["path_units"], dtype=int),
+                np.asarray(params["path_values"], dtype=float),
+            )
+        )
         return out
     if "beta" in params:
         out["heat_bath_log_probabilities"] = _heat_bath(fields, params["beta"], heat_bath_factor)
@@ -441,8 +459,14 @@ def asynchronous_recall(
                 fields.append(float(h[j]))
             converged = False
             position += j + 1
-    return {"state": s, "units": units, "values": values, "fields": fields, "sweeps": sweeps,
-            "converged": converged}
+    return {
+        "state": s,
+        "units": units,
+        "values": values,
+        "fields": fields,
+        "sweeps": sweeps,
+        "converged": converged,
+    }
 
 
 def synchronous_recall(
@@ -468,8 +492,14 @@ def synchronous_recall(
         values += new[changed].tolist()
         fields += h[changed].tolist()
         s = new
-    return {"state": s, "units": units, "values": values, "fields": fields, "sweeps": sweeps,
-            "converged": converged}
+    return {
+        "state": s,
+        "units": units,
+        "values": values,
+        "fields": fields,
+        "sweeps": sweeps,
+        "converged": converged,
+    }
 
 
 def _lyapunov(counts: Any, state: Any, bias: Any) -> float:
@@ -504,7 +534,13 @@ def _instability_monte_carlo(
 
 
 def _capacity_experiment(
-    sizes: Any, loads: Any, trials: Any, seed: int, *, rule: Any, keep_diagonal: bool,
+    sizes: Any,
+    loads: Any,
+    trials: Any,
+    seed: int,
+    *,
+    rule: Any,
+    keep_diagonal: bool,
     shifted: bool,
 ) -> dict[str, Any]:
     """Recall from a stored memory of a fresh random network per trial (random sweep order,
@@ -524,8 +560,14 @@ def _capacity_experiment(
                 counts = memories.T @ partner  # integers ≤ p: exact in float32
                 if not keep_diagonal:
                     np.fill_diagonal(counts, 0)
-                recall = asynchronous_recall(counts, memories[0].copy(), np.zeros(n, np.float32),
-                                             rule=rule, rng=rng, record=False)
+                recall = asynchronous_recall(
+                    counts,
+                    memories[0].copy(),
+                    np.zeros(n, np.float32),
+                    rule=rule,
+                    rng=rng,
+                    record=False,
+                )
                 ms.append(float(memories[0] @ recall["state"]) / n)
             row_overlaps.append(ms)
             row_mean.append(float(np.mean(ms)))
@@ -533,8 +575,11 @@ def _capacity_experiment(
         mean.append(row_mean)
         retrieved.append(row_retrieved)
         overlaps.append(row_overlaps)
-    return {"mean_overlaps": np.asarray(mean), "retrieved_fractions": np.asarray(retrieved),
-            "overlaps": overlaps}
+    return {
+        "mean_overlaps": np.asarray(mean),
+        "retrieved_fractions": np.asarray(retrieved),
+        "overlaps": overlaps,
+    }
 
 
 def log_normaliser_by_enumeration(weights: Any, bias: Any) -> float:
@@ -571,13 +616,23 @@ def hopfield_network(
         return {"log_normaliser": log_normaliser_by_enumeration(weights, np.zeros(len(weights)))}
     if family == "instability":
         return _instability_monte_carlo(
-            int(params["neurons"]), int(params["memories"]), int(params["trials"]),
-            int(params["seed"]), rule=rule, keep_diagonal=keep_diagonal, shifted=shifted,
+            int(params["neurons"]),
+            int(params["memories"]),
+            int(params["trials"]),
+            int(params["seed"]),
+            rule=rule,
+            keep_diagonal=keep_diagonal,
+            shifted=shifted,
         )
     if family == "capacity":
         return _capacity_experiment(
-            params["sizes"], params["loads"], params["trials"], int(params["seed"]), rule=rule,
-            keep_diagonal=keep_diagonal, shifted=shifted,
+            params["sizes"],
+            params["loads"],
+            params["trials"],
+            int(params["seed"]),
+            rule=rule,
+            keep_diagonal=keep_diagonal,
+            shifted=shifted,
         )
 
     memories = np.asarray(params["memories"], dtype=float)
@@ -587,8 +642,10 @@ def hopfield_network(
         # Recall from a memory flips nothing iff its first sweep changes no neuron, that is iff
         # the sign rule keeps every neuron at once: count the neurons it would change.
         fields = memories @ counts.T / n
-        return {"memory_fields": fields,
-                "unstable_neurons": np.sum(rule(fields, memories) != memories, axis=1)}
+        return {
+            "memory_fields": fields,
+            "unstable_neurons": np.sum(rule(fields, memories) != memories, axis=1),
+        }
 
     probe = np.asarray(params["probe"], dtype=float)
     bias = np.asarray(params["bias"], dtype=float)
@@ -633,15 +690,28 @@ def network_from_ising(params: dict[str, Any]) -> dict[str, Any]:
 
     family = _family(params)
     if family == "torus":
-        return {"family": family, "weights": torus_weights(
-            int(params["rows"]), int(params["columns"]), float(params["coupling"]))}
+        return {
+            "family": family,
+            "weights": torus_weights(
+                int(params["rows"]), int(params["columns"]), float(params["coupling"])
+            ),
+        }
     if family == "instability":
-        return {"family": family, "neurons": params["neurons"], "memories": params["patterns"],
-                "trials": params.get("trials", INSTABILITY_TRIALS),
-                "seed": params.get("seed", MONTE_CARLO_SEED)}
+        return {
+            "family": family,
+            "neurons": params["neurons"],
+            "memories": params["patterns"],
+            "trials": params.get("trials", INSTABILITY_TRIALS),
+            "seed": params.get("seed", MONTE_CARLO_SEED),
+        }
     if family == "capacity":
-        return {"family": family, "sizes": params["sizes"], "loads": params["loads"],
-                "trials": params["trials"], "seed": params.get("seed", MONTE_CARLO_SEED)}
+        return {
+            "family": family,
+            "sizes": params["sizes"],
+            "loads": params["loads"],
+            "trials": params["trials"],
+            "seed": params.get("seed", MONTE_CARLO_SEED),
+        }
     if family == "hadamard":
         return {"family": family, "memories": params["patterns"]}
     n = np.asarray(params["patterns"]).shape[1]
@@ -681,9 +751,7 @@ FIELD = Parameter(
     "N finite reals",
     shape="(N,)",
     ndim=1,
-    neutral=lambda values: (
-        [0.0] * len(values["patterns"][0]) if "patterns" in values else None
-    ),
+    neutral=lambda values: [0.0] * len(values["patterns"][0]) if "patterns" in values else None,
 )
 
 
@@ -697,18 +765,25 @@ def validate_ising(values: dict[str, Any]) -> None:
         raise ParameterError("patterns", f"entries must be ±1, got 0 at index {index}")
     if not 2 <= n <= MAX_NEURONS:
         raise ParameterError(
-            "patterns", f"need 2 ≤ N ≤ {MAX_NEURONS} spins per pattern (a dense N × N weight "
-            f"matrix is built), got N = {n}")
+            "patterns",
+            f"need 2 ≤ N ≤ {MAX_NEURONS} spins per pattern (a dense N × N weight "
+            f"matrix is built), got N = {n}",
+        )
     state = values["initial_state"]
     if state.shape != (n,):
-        raise ParameterError("initial_state", f"must have N = {n} entries (one per spin of a "
-                             f"pattern), got {state.size}")
+        raise ParameterError(
+            "initial_state",
+            f"must have N = {n} entries (one per spin of a pattern), got {state.size}",
+        )
     if np.any(state == 0):
-        raise ParameterError("initial_state", f"entries must be ±1, got 0 at index "
-                             f"{int(np.argwhere(state == 0)[0][0])}")
+        raise ParameterError(
+            "initial_state",
+            f"entries must be ±1, got 0 at index {int(np.argwhere(state == 0)[0][0])}",
+        )
     if values["field"].shape != (n,):
-        raise ParameterError("field", f"must have N = {n} entries (one per spin), got "
-                             f"{values['field'].size}")
+        raise ParameterError(
+            "field", f"must have N = {n} entries (one per spin), got {values['field'].size}"
+        )
 
 
 def ising_hopfield_strategy() -> Any:
@@ -739,12 +814,14 @@ def ising_hopfield_strategy() -> Any:
         if kind == "gaussian":
             field = rng.normal(size=n) * 10.0 ** draw(st.floats(-3, 1))
         elif kind == "cancel":  # θ_i = −(coupling part of h_i) on a few units: exact ties
-            coupling = (
-                (state @ patterns.T) @ patterns - len(patterns) * state) / n
+            coupling = ((state @ patterns.T) @ patterns - len(patterns) * state) / n
             chosen = rng.random(n) < 0.3
             field[chosen] = -coupling[chosen]
-        return {"patterns": patterns.tolist(), "initial_state": state.tolist(),
-                "field": field.tolist()}
+        return {
+            "patterns": patterns.tolist(),
+            "initial_state": state.tolist(),
+            "field": field.tolist(),
+        }
 
     return draw()
 
@@ -762,10 +839,12 @@ ISING_EXAMPLES = (
         "field": [0.3, -0.05, 0.0, 1.2, -0.7, 0.01],
     },
     {
-        "patterns": [[1, 1, 1, 1, -1, -1, -1, -1, 1, -1, 1, -1],
-                     [1, -1, 1, -1, 1, -1, 1, -1, 1, 1, -1, -1],
-                     [-1, -1, 1, 1, -1, -1, 1, 1, 1, -1, -1, 1],
-                     [1, 1, -1, -1, -1, 1, 1, -1, -1, 1, 1, 1]],
+        "patterns": [
+            [1, 1, 1, 1, -1, -1, -1, -1, 1, -1, 1, -1],
+            [1, -1, 1, -1, 1, -1, 1, -1, 1, 1, -1, -1],
+            [-1, -1, 1, 1, -1, -1, 1, 1, 1, -1, -1, 1],
+            [1, 1, -1, -1, -1, 1, 1, -1, -1, 1, 1, 1],
+        ],
         "initial_state": [1, 1, -1, 1, -1, -1, 1, -1, 1, -1, 1, 1],
         "field": [0.0] * 12,
     },
@@ -882,8 +961,12 @@ def torus_strategy() -> Any:
         m = draw(st.integers(2, 8))
         n = draw(st.integers(2, 8))
         assume(m * n <= 16)
-        coupling = draw(st.one_of(st.floats(-3, math.log10(5)).map(lambda t: 10.0**t),
-                                  st.just(0.5 * math.log(1 + math.sqrt(2)))))
+        coupling = draw(
+            st.one_of(
+                st.floats(-3, math.log10(5)).map(lambda t: 10.0**t),
+                st.just(0.5 * math.log(1 + math.sqrt(2))),
+            )
+        )
         return {"family": "torus", "rows": m, "columns": n, "coupling": coupling}
 
     return draw()
@@ -927,12 +1010,14 @@ def check_hebbian_couplings(c: Correspondence, params: dict[str, Any]) -> Compar
     atol = 2 * EPS * (n + 2) * ((n - 1) * p + 2 * field_sum + 1)
     result &= close(learn["lyapunov_energy"], phys["energy"], atol=atol)
     final = np.asarray(learn["recalled_state"])
-    energy_final = c.physics.observe(
-        {**params, "initial_state": final, "probe_only": True})["energy"]
+    energy_final = c.physics.observe({**params, "initial_state": final, "probe_only": True})[
+        "energy"
+    ]
     result &= close(learn["recall_energy"], energy_final, atol=atol)
     # Both sides form the coupling part of h as an exact integer over N: identical up to θ's ulp.
-    result &= close(learn["local_fields"], phys["local_fields"],
-                    atol=4 * EPS * (p + np.abs(params["field"])))
+    result &= close(
+        learn["local_fields"], phys["local_fields"], atol=4 * EPS * (p + np.abs(params["field"]))
+    )
     return result
 
 
@@ -950,8 +1035,11 @@ def check_recall_is_glauber(c: Correspondence, params: dict[str, Any]) -> Compar
         result.holds and mismatched == 0,
         abs_error=max(result.abs_error, float(mismatched)),
         rel_error=result.rel_error,
-        detail={"flips_network": int(a.size), "flips_glauber": int(b.size),
-                "mismatched_updates": mismatched},
+        detail={
+            "flips_network": int(a.size),
+            "flips_glauber": int(b.size),
+            "mismatched_updates": mismatched,
+        },
     )
 
 
@@ -984,8 +1072,11 @@ def check_energy_descent(c: Correspondence, params: dict[str, Any]) -> Compariso
         agree.holds and increase.holds and strict and bool(flips),
         abs_error=max(agree.abs_error, increase.abs_error, not_flips),
         rel_error=agree.rel_error,
-        detail={"updates": int(units.size), "largest_energy_change": float(changes.max()),
-                "all_single_spin_flips": bool(flips)},
+        detail={
+            "updates": int(units.size),
+            "largest_energy_change": float(changes.max()),
+            "all_single_spin_flips": bool(flips),
+        },
     )
 
 
@@ -996,14 +1087,22 @@ def check_fixed_point(c: Correspondence, params: dict[str, Any]) -> Comparison:
     learn = c.learning.observe(c.translate(params))
     final = np.asarray(learn["recalled_state"], dtype=float)
     spins = bool(np.all(np.isin(final, (-1.0, 1.0))))
-    fields = np.asarray(c.physics.observe(
-        {**params, "initial_state": final, "probe_only": True})["local_fields"])
+    fields = np.asarray(
+        c.physics.observe({**params, "initial_state": final, "probe_only": True})["local_fields"]
+    )
     alignment = final * fields
     worst = float(max(0.0, -alignment.min(), np.max(np.abs(np.abs(final) - 1))))
     holds = spins and bool(learn["converged"]) and bool(np.all(alignment >= 0))
-    return Comparison(holds, abs_error=worst, rel_error=worst,
-                      detail={"sweeps": int(learn["sweeps"]), "converged": bool(learn["converged"]),
-                              "final_state_in_pm1": spins})
+    return Comparison(
+        holds,
+        abs_error=worst,
+        rel_error=worst,
+        detail={
+            "sweeps": int(learn["sweeps"]),
+            "converged": bool(learn["converged"]),
+            "final_state_in_pm1": spins,
+        },
+    )
 
 
 def check_hadamard(c: Correspondence, params: dict[str, Any]) -> Comparison:
@@ -1017,8 +1116,12 @@ def check_hadamard(c: Correspondence, params: dict[str, Any]) -> Comparison:
     result = close(phys["pattern_local_fields"], expected, atol=0.0)
     result &= close(learn["memory_fields"], expected, atol=0.0)
     unstable = int(np.sum(learn["unstable_neurons"]))
-    return Comparison(result.holds and unstable == 0, max(result.abs_error, unstable),
-                      result.rel_error, detail={"unstable_neurons": unstable})
+    return Comparison(
+        result.holds and unstable == 0,
+        max(result.abs_error, unstable),
+        result.rel_error,
+        detail={"unstable_neurons": unstable},
+    )
 
 
 def check_heat_bath_limit(c: Correspondence, params: dict[str, Any]) -> Comparison:
@@ -1036,8 +1139,12 @@ def check_heat_bath_limit(c: Correspondence, params: dict[str, Any]) -> Comparis
     result = close(np.exp(tie_logs), np.full(tie_logs.shape, 0.5), atol=EPS)
     result &= close(decisions[ties], state[ties], atol=0.0)
     if np.all(ties):
-        return Comparison(result.holds, result.abs_error, result.rel_error,
-                          detail={"note": "every local field is zero: only ties to check"})
+        return Comparison(
+            result.holds,
+            result.abs_error,
+            result.rel_error,
+            detail={"note": "every local field is zero: only ties to check"},
+        )
     magnitude = np.abs(h[~ties])
     h_min = float(magnitude.min())
     wrong = np.where(decisions[~ties] > 0, 1, 0)  # column of log P(wrong value)
@@ -1046,8 +1153,9 @@ def check_heat_bath_limit(c: Correspondence, params: dict[str, Any]) -> Comparis
     logs = []
     for x in (5.0, 10.0, 20.0, 40.0):  # x = 2β·min|h|
         beta = x / (2 * h_min)
-        log_p = np.asarray(c.physics.observe({**params, "beta": beta})[
-            "heat_bath_log_probabilities"])[~ties]
+        log_p = np.asarray(
+            c.physics.observe({**params, "beta": beta})["heat_bath_log_probabilities"]
+        )[~ties]
         log_wrong = log_p[rows, wrong]
         exponent = 2 * beta * magnitude
         # log P(wrong) + 2β|h| = −log(1 + e^(−2β|h|)) ∈ [−log 2, 0]; rounding ∝ 2β|h|.
@@ -1059,10 +1167,17 @@ def check_heat_bath_limit(c: Correspondence, params: dict[str, Any]) -> Comparis
     deviation = abs(rate - 2.0)
     holds = result.holds and deviation <= 1e-6 and abs(coefficient - 1) <= 1e-6
     return Comparison(
-        holds, abs_error=max(result.abs_error, deviation), rel_error=deviation / 2,
-        detail={"observed_rate": rate, "expected_rate": 2.0, "bound": 1e-6,
-                "observed_coefficient": coefficient, "expected_coefficient": 1.0,
-                "beta_min_field": 20.0},
+        holds,
+        abs_error=max(result.abs_error, deviation),
+        rel_error=deviation / 2,
+        detail={
+            "observed_rate": rate,
+            "expected_rate": 2.0,
+            "bound": 1e-6,
+            "observed_coefficient": coefficient,
+            "expected_coefficient": 1.0,
+            "beta_min_field": 20.0,
+        },
     )
 
 
@@ -1072,8 +1187,9 @@ def check_instability(c: Correspondence, params: dict[str, Any]) -> Comparison:
     from scipy.stats import binom
 
     phys = c.physics.observe(params)
-    learn = c.learning.observe(c.translate(
-        {**params, "trials": INSTABILITY_TRIALS, "seed": MONTE_CARLO_SEED}))
+    learn = c.learning.observe(
+        c.translate({**params, "trials": INSTABILITY_TRIALS, "seed": MONTE_CARLO_SEED})
+    )
     k, trials = int(learn["changed_count"]), int(learn["trials"])
     prob = float(phys["unstable_probability"])
     tail = 2 * min(float(binom.cdf(k, trials, prob)), float(binom.sf(k - 1, trials, prob)))
@@ -1083,9 +1199,14 @@ def check_instability(c: Correspondence, params: dict[str, Any]) -> Comparison:
         tail >= 2e-9,
         abs_error=abs(k / trials - prob),
         rel_error=abs(z) / 6,
-        detail={"observed_fraction": k / trials, "expected_probability": prob,
-                "standard_error": standard_error, "z": z, "two_sided_tail": min(tail, 1.0),
-                "bound": 2e-9},
+        detail={
+            "observed_fraction": k / trials,
+            "expected_probability": prob,
+            "standard_error": standard_error,
+            "z": z,
+            "two_sided_tail": min(tail, 1.0),
+            "bound": 2e-9,
+        },
     )
 
 
@@ -1119,9 +1240,14 @@ def check_capacity(c: Correspondence, params: dict[str, Any]) -> Comparison:
         ok and in_band,
         abs_error=deviation,
         rel_error=deviation / alpha_c,
-        detail={"observed_alpha50": alpha50, "expected_alpha_c": alpha_c,
-                "bound": list(band), "mean_overlaps": mean.tolist(),
-                "retrieved_fractions": retrieved.tolist(), "rs_overlaps": rs.tolist()},
+        detail={
+            "observed_alpha50": alpha50,
+            "expected_alpha_c": alpha_c,
+            "bound": list(band),
+            "mean_overlaps": mean.tolist(),
+            "retrieved_fractions": retrieved.tolist(),
+            "rs_overlaps": rs.tolist(),
+        },
     )
 
 
@@ -1136,8 +1262,9 @@ def check_kaufman(c: Correspondence, params: dict[str, Any]) -> Comparison:
     atol = 16 * EPS * (1 + scale)
     result = close(log_z, learn["log_normaliser"], atol=atol)
     if "transfer_matrix_log_partition_function" in phys:
-        result &= close(phys["transfer_matrix_log_partition_function"], learn["log_normaliser"],
-                        atol=atol)
+        result &= close(
+            phys["transfer_matrix_log_partition_function"], learn["log_normaliser"], atol=atol
+        )
     return result
 
 
@@ -1260,17 +1387,36 @@ ISING_HOPFIELD = Correspondence(
         "±1 spins with couplings J = (1/N)Σ ξξᵀ − (p/N)I and a field θ, E = −½sᵀJs − θᵀs, "
         "relaxed by zero-temperature single-spin-flip (Glauber) dynamics; and exact theory: the "
         "crosstalk law, the replica-symmetric capacity, Kaufman's 2-D torus.",
-        ("energy", "local_fields", "mattis_overlaps", "final_state", "final_energy",
-         "final_overlaps", "flipped_units", "sweeps"),
+        (
+            "energy",
+            "local_fields",
+            "mattis_overlaps",
+            "final_state",
+            "final_energy",
+            "final_overlaps",
+            "flipped_units",
+            "sweeps",
+        ),
         ising_model,
     ),
     learning=LearningMethod(
         "Hopfield network",
         "Binary neurons with Hebbian weights W = (1/N)Σ ξξᵀ (zero diagonal) and biases, recalled "
         "by asynchronous sign updates; its Lyapunov function −½sᵀWs − bᵀs.",
-        ("weights", "lyapunov_energy", "local_fields", "decisions", "recalled_state",
-         "recall_energy", "retrieval_overlaps", "recall_units", "recall_values",
-         "recall_fields", "converged", "sweeps"),
+        (
+            "weights",
+            "lyapunov_energy",
+            "local_fields",
+            "decisions",
+            "recalled_state",
+            "recall_energy",
+            "retrieval_overlaps",
+            "recall_units",
+            "recall_values",
+            "recall_fields",
+            "converged",
+            "sweeps",
+        ),
         hopfield_network,
     ),
     parameters=(PATTERNS, INITIAL_STATE, FIELD),
@@ -1425,8 +1571,9 @@ ISING_HOPFIELD = Correspondence(
 # =================================================================================================
 
 
-def modern_hopfield(params: dict[str, Any], *, log_n_term: bool = True,
-                    use_beta: bool = True) -> dict[str, Any]:
+def modern_hopfield(
+    params: dict[str, Any], *, log_n_term: bool = True, use_beta: bool = True
+) -> dict[str, Any]:
     """Dense associative memory: E(ξ) = −β⁻¹ lse(βXᵀξ) + ½ξᵀξ + β⁻¹ log N + ½M², and its CCCP
     update ξ ← X softmax(βXᵀξ), from Boltzmann weights relative to the best matching pattern."""
     import numpy as np
@@ -1460,8 +1607,9 @@ def modern_hopfield(params: dict[str, Any], *, log_n_term: bool = True,
     }
 
 
-def attention_head(params: dict[str, Any], *, scale_power: float = 0.5, axis: int = -1,
-                   stable: bool = True) -> dict[str, Any]:
+def attention_head(
+    params: dict[str, Any], *, scale_power: float = 0.5, axis: int = -1, stable: bool = True
+) -> dict[str, Any]:
     """Scaled dot-product attention softmax(QKᵀ/√d_k)·V as a transformer computes it."""
     import numpy as np
     from scipy.special import softmax
@@ -1488,7 +1636,8 @@ def attention_from_hopfield(params: dict[str, Any]) -> dict[str, Any]:
     d = keys.shape[1]
     projection = np.asarray(params.get("value_projection", np.eye(d)), dtype=float)
     return {
-        "queries": float(params["inverse_temperature"]) * math.sqrt(d)
+        "queries": float(params["inverse_temperature"])
+        * math.sqrt(d)
         * np.asarray(params["queries"], dtype=float),
         "keys": keys,
         "values": keys @ projection,
@@ -1525,8 +1674,12 @@ VALUE_PROJECTION = Parameter(
     shape="(d, d_v)",
     ndim=2,
     neutral=lambda values: (
-        [[float(i == j) for j in range(len(values["patterns"][0]))]
-         for i in range(len(values["patterns"][0]))] if "patterns" in values else None
+        [
+            [float(i == j) for j in range(len(values["patterns"][0]))]
+            for i in range(len(values["patterns"][0]))
+        ]
+        if "patterns" in values
+        else None
     ),
 )
 
@@ -1534,11 +1687,17 @@ VALUE_PROJECTION = Parameter(
 def validate_modern(values: dict[str, Any]) -> None:
     d = values["patterns"].shape[1]
     if values["queries"].shape[1] != d:
-        raise ParameterError("queries", f"each query must have d = {d} entries like the "
-                             f"patterns, got {values['queries'].shape[1]}")
+        raise ParameterError(
+            "queries",
+            f"each query must have d = {d} entries like the "
+            f"patterns, got {values['queries'].shape[1]}",
+        )
     if values["value_projection"].shape[0] != d:
-        raise ParameterError("value_projection", f"must have d = {d} rows (one per pattern "
-                             f"entry), got {values['value_projection'].shape[0]}")
+        raise ParameterError(
+            "value_projection",
+            f"must have d = {d} rows (one per pattern "
+            f"entry), got {values['value_projection'].shape[0]}",
+        )
 
 
 def modern_hopfield_strategy() -> Any:
@@ -1571,8 +1730,12 @@ def modern_hopfield_strategy() -> Any:
         else:
             xi = scale * rng.normal(size=(q, d))
         projection = np.eye(d) if draw(st.booleans()) else rng.normal(size=(d, d))
-        return {"patterns": x.tolist(), "queries": xi.tolist(), "inverse_temperature": beta,
-                "value_projection": projection.tolist()}
+        return {
+            "patterns": x.tolist(),
+            "queries": xi.tolist(),
+            "inverse_temperature": beta,
+            "value_projection": projection.tolist(),
+        }
 
     return draw()
 
@@ -1581,8 +1744,12 @@ MODERN_EXAMPLE = {
     "patterns": [[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0], [-1.0, 1.0, 1.0, -1.0]],
     "queries": [[0.9, 1.1, -0.8, -1.2], [0.2, 0.1, 0.3, -0.1]],
     "inverse_temperature": 0.5,
-    "value_projection": [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0],
-                         [0.0, 0.0, 0.0, 1.0]],
+    "value_projection": [
+        [1.0, 0.0, 0.0, 0.0],
+        [0.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0],
+        [0.0, 0.0, 0.0, 1.0],
+    ],
 }
 
 MODERN_EXAMPLES = (
@@ -1651,8 +1818,12 @@ def _energy_scale(params: dict[str, Any], states: Any) -> Any:
     s = np.asarray(states, dtype=float)
     m2 = float(np.max(np.sum(x * x, axis=1)))
     a = np.max(np.abs(s) @ np.abs(x).T, axis=1)
-    return m2 + np.sum(s * s, axis=1) + (d + 2) * a + (n + 1 + math.log(n)) / float(
-        params["inverse_temperature"])
+    return (
+        m2
+        + np.sum(s * s, axis=1)
+        + (d + 2) * a
+        + (n + 1 + math.log(n)) / float(params["inverse_temperature"])
+    )
 
 
 def check_energy_descent_modern(c: Correspondence, params: dict[str, Any]) -> Comparison:
@@ -1675,14 +1846,18 @@ def check_energy_descent_modern(c: Correspondence, params: dict[str, Any]) -> Co
         gradient = np.linalg.norm(out - np.asarray(after["updated_states"]), axis=1)
         error = np.sqrt(d) * np.max(_output_tolerance(params, states, np.eye(d)))
         tol = 16 * EPS * (_energy_scale(params, states) + _energy_scale(params, out)) + (
-            gradient * error)
+            gradient * error
+        )
         result &= at_most(new - energies, tol, label="energy_change")
         result &= at_most(-new, 16 * EPS * _energy_scale(params, out), label="minus_energy")
         worst_step = max(worst_step, float(np.max(new - energies)))
         states, energies = out, new
-    return Comparison(result.holds, result.abs_error, result.rel_error,
-                      detail={"largest_energy_change": worst_step,
-                              "final_energy": float(np.max(energies))})
+    return Comparison(
+        result.holds,
+        result.abs_error,
+        result.rel_error,
+        detail={"largest_energy_change": worst_step, "final_energy": float(np.max(energies))},
+    )
 
 
 def check_retrieval_bound(c: Correspondence, params: dict[str, Any]) -> Comparison:
@@ -1716,8 +1891,12 @@ def check_retrieval_bound(c: Correspondence, params: dict[str, Any]) -> Comparis
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(bound > 0, distance_out / bound, 0.0)
         tightest = max(tightest, float(np.nanmax(ratio)))
-    return Comparison(result.holds, result.abs_error, result.rel_error,
-                      detail={"largest_distance_over_bound": tightest})
+    return Comparison(
+        result.holds,
+        result.abs_error,
+        result.rel_error,
+        detail={"largest_distance_over_bound": tightest},
+    )
 
 
 def _scale_one_over_dk(c: Correspondence) -> Correspondence:
@@ -1747,8 +1926,7 @@ MODERN_HOPFIELD_ATTENTION = Correspondence(
         "modern (dense) Hopfield network",
         "Continuous states ξ with the log-sum-exp energy of N stored patterns at inverse "
         "temperature β, updated by the concave–convex procedure ξ ← X softmax(βXᵀξ).",
-        ("updated_states", "pattern_probabilities", "energies", "separations",
-         "max_pattern_norm"),
+        ("updated_states", "pattern_probabilities", "energies", "separations", "max_pattern_norm"),
         modern_hopfield,
     ),
     learning=LearningMethod(

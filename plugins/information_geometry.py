@@ -252,8 +252,9 @@ def softmax_classifier_geometry(
     }
 
 
-def _logit_scale_model(params: dict[str, Any], *, fisher_sign: float,
-                       scale_parameter: str) -> dict[str, Any]:
+def _logit_scale_model(
+    params: dict[str, Any], *, fisher_sign: float, scale_parameter: str
+) -> dict[str, Any]:
     """softmax(β·s): the Fisher information of the logit scale β, as Σ_y (∂p_y/∂β)²/p_y."""
     import numpy as np
     from scipy.special import softmax
@@ -277,16 +278,25 @@ def classifier_from_fields(params: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
     if "energies" in params:
-        return {"logit_direction": -np.asarray(params["energies"], dtype=float),
-                "logit_scale": 1.0 / float(params["temperature"])}
+        return {
+            "logit_direction": -np.asarray(params["energies"], dtype=float),
+            "logit_scale": 1.0 / float(params["temperature"]),
+        }
     if "coordinates" in params:
-        return {"coordinates": params["coordinates"], "mixing_matrix": params["mixing_matrix"],
-                "target": params["target"], "metric": params.get("metric", "fisher")}
-    return {"logits": np.append(np.asarray(params["natural_parameters"], dtype=float), 0.0),
-            "target": params["target"]}
+        return {
+            "coordinates": params["coordinates"],
+            "mixing_matrix": params["mixing_matrix"],
+            "target": params["target"],
+            "metric": params.get("metric", "fisher"),
+        }
+    return {
+        "logits": np.append(np.asarray(params["natural_parameters"], dtype=float), 0.0),
+        "target": params["target"],
+    }
 
 
 # -- parameters and strategies --------------------------------------------------------------------
+
 
 def _uniform_fields(target: Any) -> list[float]:
     """No field on any state (the uniform model), for a target given on its own."""
@@ -314,8 +324,9 @@ TARGET = Parameter(
     ndim=1,
     minimum=0.0,
     maximum=1.0,
-    neutral=lambda values: ([1.0 / (len(values["natural_parameters"]) + 1)]
-                            * (len(values["natural_parameters"]) + 1)),
+    neutral=lambda values: (
+        [1.0 / (len(values["natural_parameters"]) + 1)] * (len(values["natural_parameters"]) + 1)
+    ),
 )
 
 
@@ -325,8 +336,10 @@ def validate_target(values: dict[str, Any]) -> None:
     q = values["target"]
     if len(q) != k:
         raise ParameterError(
-            "target", f"must have K = len(natural_parameters) + 1 = {k} entries (one per state, "
-            f"the last being the reference state), got {len(q)}")
+            "target",
+            f"must have K = len(natural_parameters) + 1 = {k} entries (one per state, "
+            f"the last being the reference state), got {len(q)}",
+        )
     total = float(q.sum())
     if abs(total - 1.0) > 1e-9:
         raise ParameterError("target", f"must sum to 1 (a probability vector), got sum {total!r}")
@@ -378,8 +391,11 @@ def reparametrisation_strategy() -> Any:
         phi = x * 10.0 ** draw(st.floats(-1, 0))
         jacobian = b * np.cosh(phi)[None, :]
         assume(np.linalg.cond(jacobian) <= 1e8)
-        return {"coordinates": phi.tolist(), "mixing_matrix": b.tolist(),
-                "target": _target(draw, k)}
+        return {
+            "coordinates": phi.tolist(),
+            "mixing_matrix": b.tolist(),
+            "target": _target(draw, k),
+        }
 
     return draw()
 
@@ -414,8 +430,11 @@ FIELD_EXAMPLES = (
     {"natural_parameters": [FIELD_BOUND, -FIELD_BOUND, 0.0], "target": [0.25, 0.25, 0.25, 0.25]},
 )
 REPARAMETRISATION_EXAMPLES = (
-    {"coordinates": [0.3, -0.7], "mixing_matrix": [[3.5, -0.4], [1.2, 2.1]],
-     "target": [0.2, 0.5, 0.3]},
+    {
+        "coordinates": [0.3, -0.7],
+        "mixing_matrix": [[3.5, -0.4], [1.2, 2.1]],
+        "target": [0.2, 0.5, 0.3],
+    },
     {"coordinates": [1.2], "mixing_matrix": [[2.0]], "target": [0.9, 0.1]},
     {"coordinates": [1.5], "mixing_matrix": [[3.125]], "target": [1.0, 0.0]},  # p ≈ q
 )
@@ -453,8 +472,9 @@ def check_fisher(c: Correspondence, params: dict[str, Any]) -> Comparison:
     k = len(params["target"])
     rtol = 8 * EPS * (k + _spread(params))
     fisher = learn["fisher_matrix"]
-    result = close(phys["log_partition_hessian"], phys["statistic_covariance"], rtol=rtol,
-                   atol=1e-300)
+    result = close(
+        phys["log_partition_hessian"], phys["statistic_covariance"], rtol=rtol, atol=1e-300
+    )
     return result & close(fisher, phys["statistic_covariance"], rtol=rtol, atol=1e-300)
 
 
@@ -473,13 +493,19 @@ def check_bregman(c: Correspondence, params: dict[str, Any]) -> Comparison:
     for trial in trials:
         other = c.physics.observe(_at(params, trial))
         shift = trial - eta
-        bregman = (other["log_partition_function"] - phys["log_partition_function"]
-                   - shift @ phys["mean_parameters"])
+        bregman = (
+            other["log_partition_function"]
+            - phys["log_partition_function"]
+            - shift @ phys["mean_parameters"]
+        )
         log_p_other = c.learning.observe(c.translate(_at(params, trial)))["log_probabilities"]
         support = p > 0
         kl = float(p[support] @ (log_p[support] - log_p_other[support]))
-        terms = (abs(other["log_partition_function"]) + abs(phys["log_partition_function"])
-                 + np.abs(shift) @ phys["mean_parameters"])
+        terms = (
+            abs(other["log_partition_function"])
+            + abs(phys["log_partition_function"])
+            + np.abs(shift) @ phys["mean_parameters"]
+        )
         spreads = _spread(params) + float(np.ptp(np.append(trial, 0.0)))
         atol = 4 * EPS * (eta.size + 1 + terms + spreads)
         result &= close(kl, bregman, atol=atol)
@@ -509,16 +535,21 @@ def check_kl_hessian(c: Correspondence, params: dict[str, Any]) -> Comparison:
     hessian = np.empty((m, m))
     for i in range(m):
         for j in range(i, m):
-            value = (kl(eta + steps[i] + steps[j]) - kl(eta + steps[i] - steps[j])
-                     - kl(eta - steps[i] + steps[j]) + kl(eta - steps[i] - steps[j])) / (4 * h * h)
+            value = (
+                kl(eta + steps[i] + steps[j])
+                - kl(eta + steps[i] - steps[j])
+                - kl(eta - steps[i] + steps[j])
+                + kl(eta - steps[i] - steps[j])
+            ) / (4 * h * h)
             hessian[i, j] = hessian[j, i] = value
     logits = np.append(eta, 0.0)
     depth = float(p @ (logits.max() - logits))
     # Truncation h²/3·max|κ₄| (κ₄ of indicators ≤ 1); rounding of each KL, 4·eps·(1 + ⟨z_max − z⟩),
     # amplified by 1/h². Never asserted better than 1e-6.
     atol = max(1e-6, 10 * (h * h / 3 + 4 * EPS * (1 + depth) / (h * h)))
-    return (close(hessian, phys["log_partition_hessian"], atol=atol)
-            & close(hessian, learn["fisher_matrix"], atol=atol))
+    return close(hessian, phys["log_partition_hessian"], atol=atol) & close(
+        hessian, learn["fisher_matrix"], atol=atol
+    )
 
 
 def _gradient_rounding(p: Any, q: Any, spread: float, fisher: Any) -> tuple[float, float]:
@@ -551,8 +582,10 @@ def check_natural_gradient(c: Correspondence, params: dict[str, Any]) -> Compari
     result = close(learn["natural_gradient_closed_form"], reference, atol=closed_tol)
     hessian = phys["log_partition_hessian"]
     condition = float(np.linalg.cond(hessian))
-    detail: dict[str, Any] = {"closed_form_abs_error": result.abs_error,
-                              "fisher_condition_number": condition}
+    detail: dict[str, Any] = {
+        "closed_form_abs_error": result.abs_error,
+        "fisher_condition_number": condition,
+    }
     k = q.size
     inherited, _ = _gradient_rounding(p, q, spread, hessian)
     # Max-norms throughout: ∇_μL reaches 1e261 at the largest fields, and its square overflows.
@@ -589,11 +622,19 @@ def check_reparametrisation(c: Correspondence, params: dict[str, Any]) -> Compar
     bound = 16 * EPS * condition * size + inherited
     error = float(np.max(np.abs(jacobian @ in_phi["natural_gradient"] - reference)))
     plain = jacobian @ in_phi["gradient"]
-    plain_gap = float(np.linalg.norm(plain - in_eta["gradient"])
-                      / max(np.linalg.norm(in_eta["gradient"]), 1e-300))
-    return Comparison(error <= bound, error, error / size,
-                      detail={"bound": bound / size, "metric_condition_number": condition,
-                              "plain_gradient_rel_discrepancy": plain_gap})
+    plain_gap = float(
+        np.linalg.norm(plain - in_eta["gradient"]) / max(np.linalg.norm(in_eta["gradient"]), 1e-300)
+    )
+    return Comparison(
+        error <= bound,
+        error,
+        error / size,
+        detail={
+            "bound": bound / size,
+            "metric_condition_number": condition,
+            "plain_gradient_rel_discrepancy": plain_gap,
+        },
+    )
 
 
 def check_beta_fisher(c: Correspondence, params: dict[str, Any]) -> Comparison:
@@ -683,9 +724,17 @@ FISHER_NATURAL_GRADIENT = Correspondence(
         "K-state system in external fields",
         "Microstates x = 1..K with occupation numbers T_k(x) = [x = k] coupled to fields η_k "
         "(kT = 1; the reference state K feels no field): p(x) ∝ exp(η·T(x)).",
-        ("probabilities", "log_partition_function", "mean_parameters", "statistic_covariance",
-         "log_partition_hessian", "entropy", "cross_entropy", "mean_parameter_gradient",
-         "mean_parameter_metric"),
+        (
+            "probabilities",
+            "log_partition_function",
+            "mean_parameters",
+            "statistic_covariance",
+            "log_partition_hessian",
+            "entropy",
+            "cross_entropy",
+            "mean_parameter_gradient",
+            "mean_parameter_metric",
+        ),
         field_ensemble,
     ),
     learning=LearningMethod(
@@ -693,8 +742,15 @@ FISHER_NATURAL_GRADIENT = Correspondence(
         "A softmax over logits z = (η, 0) trained with cross-entropy against target q; "
         "the Fisher matrix is the model expectation of score outer products and the natural "
         "gradient solves F x = ∇L.",
-        ("probabilities", "log_probabilities", "loss", "gradient", "fisher_matrix",
-         "natural_gradient", "natural_gradient_closed_form"),
+        (
+            "probabilities",
+            "log_probabilities",
+            "loss",
+            "gradient",
+            "fisher_matrix",
+            "natural_gradient",
+            "natural_gradient_closed_form",
+        ),
         softmax_classifier_geometry,
     ),
     parameters=(NATURAL_PARAMETERS, TARGET),
@@ -705,73 +761,113 @@ FISHER_NATURAL_GRADIENT = Correspondence(
     strategy=fields_strategy,
     boundaries=FISHER_BOUNDARIES,
     identities=(
-        Identity("fisher-is-log-partition-hessian", "exact", check_fisher,
-                 "rtol 8·eps·(K + max η − min η) per entry; atol 1e-300",
-                 "Each side rounds the Boltzmann weights relative to the logit range; the "
-                 "fluctuation sum and the Gauss–Newton sum cancel by at most a factor 3 per "
-                 "entry and 1 − p_k is summed from the other states, so every entry, down to "
-                 "−p_i·p_j ~ 1e-28, keeps its relative precision. Below 1e-300 entries underflow."),
-        Identity("kl-is-bregman-divergence", "exact", check_bregman,
-                 "atol 4·eps·(K + |A(η)| + |A(η′)| + Σ|η′ − η|·μ + range η + range η′), for "
-                 "η′ = 0, −η, η/2, η ± 1 and the target's own fields",
-                 "The Bregman form subtracts terms of size |A| and |η′ − η|·μ; the direct KL sum "
-                 "rounds each log p relative to the logit range."),
-        Identity("kl-hessian-is-fisher", "exact", check_kl_hessian,
-                 "atol max(1e-6, 10·(h²/3 + 4·eps·(1 + ⟨z_max − z⟩_p)/h²)), h = 1e-4",
-                 "Central 4-point differences: truncation h²/3 times a fourth cumulant of "
-                 "indicators (≤ 1), rounding of the KL amplified by 1/h². A finite-difference "
-                 "Hessian is never asserted better than 1e-6."),
-        Identity("natural-gradient-is-mean-parameter-gradient", "exact", check_natural_gradient,
-                 "closed form: atol 8·eps·(1 + range η)·(1 + q_k/p_k + q_K/p_K) per entry; "
-                 "solve: atol 8·eps·[(1 + range η)·max(p̄ + q̄)/λ_min(F) + K(K + range η)·"
-                 "cond(F)·max|∇_μL|], compared while that is ≤ 1e-2·max(1 + q_k/p_k + q_K/p_K)",
-                 "The reference −q_k/p_k + q_K/p_K cancels when p is small, so its error scales "
-                 "with the sum of the absolute terms, and p itself is rounded relative to the "
-                 "logit range. A solve inherits the rounding of ∇_ηL = p̄ − q̄ (which cancels "
-                 "when p ≈ q) amplified by ‖F⁻¹‖ = 1/λ_min, and loses cond(F)·eps on its own "
-                 "(cond(F) reaches 1e14 with the drawn fields): the closed form is the sharp "
-                 "check, and the errors reported are its; the solve's, relative to the size of "
-                 "the terms, are in the detail."),
-        Identity("natural-gradient-is-reparametrization-invariant", "exact",
-                 check_reparametrisation,
-                 "max|J·F_φ⁻¹∇_φL − ∇_μL| ≤ 16·eps·cond(F_φ)·max(1 + q_k/p_k + q_K/p_K) + "
-                 "8·eps·(1 + range η)·max(p̄ + q̄)/λ_min(F_η), with F_φ = JᵀF_ηJ",
-                 "Solving with F_φ loses cond(F_φ)·eps relative to the size of ∇_μL before its "
-                 "cancellation; the rounding of the gradient (which cancels when p ≈ q) comes "
-                 "back through J·F_φ⁻¹·Jᵀ = F_η⁻¹. cond(J) ≤ 1e8 by construction. The "
-                 "detail reports the plain gradient's discrepancy ‖J∇_φL − ∇_ηL‖/‖∇_ηL‖, of "
-                 "order 1 or more: the plain gradient is not invariant (the mutant "
-                 "plain-gradient-as-natural-gradient is rejected here).",
-                 strategy=reparametrisation_strategy, examples=REPARAMETRISATION_EXAMPLES),
-        Identity("beta-fisher-information-is-heat-capacity", "exact", check_beta_fisher,
-                 "in units of k (×β²): F_ββ vs Var(E) and β²F_ββ vs C: rtol "
-                 "4·eps·n·(1 + β·ΔE + ΔE/gap); FD: rtol 1e-6 or atol "
-                 "10β²·(h²(m₄ + 3Var²)/12 + 16·eps·(1 + β·ΔE + log n)/h²), h = 1e-4/ΔE",
-                 "Probabilities are rounded relative to β·ΔE (ΔE = E_max − E_min) and E − U "
-                 "relative to ΔE against the smallest gap. Central differences: truncation from "
-                 "the fourth cumulant, rounding of log Z amplified by 1/h².",
-                 strategy=canonical_strategy, examples=CANONICAL_EXAMPLES),
+        Identity(
+            "fisher-is-log-partition-hessian",
+            "exact",
+            check_fisher,
+            "rtol 8·eps·(K + max η − min η) per entry; atol 1e-300",
+            "Each side rounds the Boltzmann weights relative to the logit range; the "
+            "fluctuation sum and the Gauss–Newton sum cancel by at most a factor 3 per "
+            "entry and 1 − p_k is summed from the other states, so every entry, down to "
+            "−p_i·p_j ~ 1e-28, keeps its relative precision. Below 1e-300 entries underflow.",
+        ),
+        Identity(
+            "kl-is-bregman-divergence",
+            "exact",
+            check_bregman,
+            "atol 4·eps·(K + |A(η)| + |A(η′)| + Σ|η′ − η|·μ + range η + range η′), for "
+            "η′ = 0, −η, η/2, η ± 1 and the target's own fields",
+            "The Bregman form subtracts terms of size |A| and |η′ − η|·μ; the direct KL sum "
+            "rounds each log p relative to the logit range.",
+        ),
+        Identity(
+            "kl-hessian-is-fisher",
+            "exact",
+            check_kl_hessian,
+            "atol max(1e-6, 10·(h²/3 + 4·eps·(1 + ⟨z_max − z⟩_p)/h²)), h = 1e-4",
+            "Central 4-point differences: truncation h²/3 times a fourth cumulant of "
+            "indicators (≤ 1), rounding of the KL amplified by 1/h². A finite-difference "
+            "Hessian is never asserted better than 1e-6.",
+        ),
+        Identity(
+            "natural-gradient-is-mean-parameter-gradient",
+            "exact",
+            check_natural_gradient,
+            "closed form: atol 8·eps·(1 + range η)·(1 + q_k/p_k + q_K/p_K) per entry; "
+            "solve: atol 8·eps·[(1 + range η)·max(p̄ + q̄)/λ_min(F) + K(K + range η)·"
+            "cond(F)·max|∇_μL|], compared while that is ≤ 1e-2·max(1 + q_k/p_k + q_K/p_K)",
+            "The reference −q_k/p_k + q_K/p_K cancels when p is small, so its error scales "
+            "with the sum of the absolute terms, and p itself is rounded relative to the "
+            "logit range. A solve inherits the rounding of ∇_ηL = p̄ − q̄ (which cancels "
+            "when p ≈ q) amplified by ‖F⁻¹‖ = 1/λ_min, and loses cond(F)·eps on its own "
+            "(cond(F) reaches 1e14 with the drawn fields): the closed form is the sharp "
+            "check, and the errors reported are its; the solve's, relative to the size of "
+            "the terms, are in the detail.",
+        ),
+        Identity(
+            "natural-gradient-is-reparametrization-invariant",
+            "exact",
+            check_reparametrisation,
+            "max|J·F_φ⁻¹∇_φL − ∇_μL| ≤ 16·eps·cond(F_φ)·max(1 + q_k/p_k + q_K/p_K) + "
+            "8·eps·(1 + range η)·max(p̄ + q̄)/λ_min(F_η), with F_φ = JᵀF_ηJ",
+            "Solving with F_φ loses cond(F_φ)·eps relative to the size of ∇_μL before its "
+            "cancellation; the rounding of the gradient (which cancels when p ≈ q) comes "
+            "back through J·F_φ⁻¹·Jᵀ = F_η⁻¹. cond(J) ≤ 1e8 by construction. The "
+            "detail reports the plain gradient's discrepancy ‖J∇_φL − ∇_ηL‖/‖∇_ηL‖, of "
+            "order 1 or more: the plain gradient is not invariant (the mutant "
+            "plain-gradient-as-natural-gradient is rejected here).",
+            strategy=reparametrisation_strategy,
+            examples=REPARAMETRISATION_EXAMPLES,
+        ),
+        Identity(
+            "beta-fisher-information-is-heat-capacity",
+            "exact",
+            check_beta_fisher,
+            "in units of k (×β²): F_ββ vs Var(E) and β²F_ββ vs C: rtol "
+            "4·eps·n·(1 + β·ΔE + ΔE/gap); FD: rtol 1e-6 or atol "
+            "10β²·(h²(m₄ + 3Var²)/12 + 16·eps·(1 + β·ΔE + log n)/h²), h = 1e-4/ΔE",
+            "Probabilities are rounded relative to β·ΔE (ΔE = E_max − E_min) and E − U "
+            "relative to ΔE against the smallest gap. Central differences: truncation from "
+            "the fourth cumulant, rounding of log Z amplified by 1/h².",
+            strategy=canonical_strategy,
+            examples=CANONICAL_EXAMPLES,
+        ),
     ),
     mutants=(
-        Mutant("fisher-wrong-sign", "Fisher defined as +E[∇² log p] (negative definite)",
-               _variant(fisher_sign=-1.0),
-               ("fisher-is-log-partition-hessian", "kl-hessian-is-fisher")),
-        Mutant("natural-gradient-applies-fisher", "natural gradient F∇L instead of F⁻¹∇L",
-               _variant(preconditioner="fisher"),
-               ("natural-gradient-is-mean-parameter-gradient",
-                "natural-gradient-is-reparametrization-invariant")),
-        Mutant("empirical-fisher",
-               "empirical Fisher (scores averaged over the target's labels, not the model's) "
-               "used as the Fisher matrix",
-               _variant(labels_from="target"), ("fisher-is-log-partition-hessian",)),
-        Mutant("plain-gradient-as-natural-gradient",
-               "no preconditioning: the plain gradient reported as the natural gradient",
-               _variant(preconditioner="none"),
-               ("natural-gradient-is-reparametrization-invariant",)),
-        Mutant("fisher-of-temperature-not-beta",
-               "the Fisher information of kT (= β⁴F_ββ) reported as that of β",
-               _variant(scale_parameter="temperature"),
-               ("beta-fisher-information-is-heat-capacity",)),
+        Mutant(
+            "fisher-wrong-sign",
+            "Fisher defined as +E[∇² log p] (negative definite)",
+            _variant(fisher_sign=-1.0),
+            ("fisher-is-log-partition-hessian", "kl-hessian-is-fisher"),
+        ),
+        Mutant(
+            "natural-gradient-applies-fisher",
+            "natural gradient F∇L instead of F⁻¹∇L",
+            _variant(preconditioner="fisher"),
+            (
+                "natural-gradient-is-mean-parameter-gradient",
+                "natural-gradient-is-reparametrization-invariant",
+            ),
+        ),
+        Mutant(
+            "empirical-fisher",
+            "empirical Fisher (scores averaged over the target's labels, not the model's) "
+            "used as the Fisher matrix",
+            _variant(labels_from="target"),
+            ("fisher-is-log-partition-hessian",),
+        ),
+        Mutant(
+            "plain-gradient-as-natural-gradient",
+            "no preconditioning: the plain gradient reported as the natural gradient",
+            _variant(preconditioner="none"),
+            ("natural-gradient-is-reparametrization-invariant",),
+        ),
+        Mutant(
+            "fisher-of-temperature-not-beta",
+            "the Fisher information of kT (= β⁴F_ββ) reported as that of β",
+            _variant(scale_parameter="temperature"),
+            ("beta-fisher-information-is-heat-capacity",),
+        ),
     ),
 )
 
@@ -875,7 +971,8 @@ def quantum_state_geometry(
     # The mean level tr(H)/n only multiplies ψ by a global phase, which ρ does not see.
     traceless = generator - (np.trace(generator).real / n) * np.eye(n)
     psi = matrix_exponential(-1j * theta * traceless) @ _normalised(
-        _complex_vector(params, "state"))
+        _complex_vector(params, "state")
+    )
     psi = psi / np.linalg.norm(psi)
     rho = np.outer(psi, psi.conj())
     d_rho = -1j * (generator @ rho - rho @ generator)  # the von Neumann equation in θ
@@ -1152,8 +1249,11 @@ def _check_matrix(values: dict[str, Any], name: str, n: int) -> None:
         key = f"{name}_{part}"
         matrix = values[key]
         if matrix.shape != (n, n):
-            hint = (f" (the worked example's {name} does not fit this state: give {key})"
-                    if _same(values, key) else "")
+            hint = (
+                f" (the worked example's {name} does not fit this state: give {key})"
+                if _same(values, key)
+                else ""
+            )
             raise ParameterError(
                 key,
                 f"must be {n} × {n} (n = len(state_real) = {n}), got shape {matrix.shape}{hint}",
@@ -1249,29 +1349,61 @@ def _zeros(n: int) -> list[list[float]]:
 #: the bound), a generator with a large mean (the phase term of g_FS matters), a degenerate
 #: observable, a near-eigenstate (Var H ~ 1e-10), a tiny generator at a large θ.
 QUANTUM_EXAMPLES: tuple[dict[str, Any], ...] = (
-    {"state_real": [1.0, 1.0], "state_imag": [0.0, 0.0],
-     "generator_real": [[0.0, 0.0], [0.0, -1.0]], "generator_imag": _zeros(2), "theta": 0.7,
-     "observable_real": [[0.0, 1.0], [1.0, 0.0]], "observable_imag": _zeros(2)},
-    {"state_real": [0.3, -0.5, 0.2], "state_imag": [0.1, 0.4, -0.6],
-     "generator_real": [[1000.0, 0.2, 0.0], [0.2, 1000.5, -0.3], [0.0, -0.3, 1001.7]],
-     "generator_imag": [[0.0, 0.1, -0.4], [-0.1, 0.0, 0.2], [0.4, -0.2, 0.0]], "theta": 2.0,
-     "observable_real": [[1.0, 0.3, 0.0], [0.3, -1.0, 0.5], [0.0, 0.5, 0.2]],
-     "observable_imag": [[0.0, 0.2, 0.0], [-0.2, 0.0, -0.1], [0.0, 0.1, 0.0]]},
-    {"state_real": [1.0, 0.5, 0.0, -0.3], "state_imag": [0.0, 0.2, 0.7, 0.0],
-     "generator_real": [[0.5, 0.0, 1.0, 0.0], [0.0, 0.5, 0.0, 1.0], [1.0, 0.0, -0.5, 0.0],
-                        [0.0, 1.0, 0.0, -0.5]],
-     "generator_imag": [[0.0, -0.7, 0.0, 0.0], [0.7, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.7],
-                        [0.0, 0.0, -0.7, 0.0]], "theta": -1.3,
-     "observable_real": [[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, -1.0, 0], [0, 0, 0, -1.0]],
-     "observable_imag": _zeros(4)},
-    {"state_real": [1.0, 1e-5, 0.0], "state_imag": [0.0, 0.0, 0.0],
-     "generator_real": [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 3.0]],
-     "generator_imag": _zeros(3), "theta": 0.25,
-     "observable_real": [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 2.0]],
-     "observable_imag": _zeros(3)},
-    {"state_real": [0.5, 0.5], "state_imag": [0.5, -0.5],
-     "generator_real": [[2e-3, 1e-3], [1e-3, -1e-3]], "generator_imag": [[0.0, 5e-4], [-5e-4, 0.0]],
-     "theta": 400.0, "observable_real": [[0.0, 0.0], [0.0, 1.0]], "observable_imag": _zeros(2)},
+    {
+        "state_real": [1.0, 1.0],
+        "state_imag": [0.0, 0.0],
+        "generator_real": [[0.0, 0.0], [0.0, -1.0]],
+        "generator_imag": _zeros(2),
+        "theta": 0.7,
+        "observable_real": [[0.0, 1.0], [1.0, 0.0]],
+        "observable_imag": _zeros(2),
+    },
+    {
+        "state_real": [0.3, -0.5, 0.2],
+        "state_imag": [0.1, 0.4, -0.6],
+        "generator_real": [[1000.0, 0.2, 0.0], [0.2, 1000.5, -0.3], [0.0, -0.3, 1001.7]],
+        "generator_imag": [[0.0, 0.1, -0.4], [-0.1, 0.0, 0.2], [0.4, -0.2, 0.0]],
+        "theta": 2.0,
+        "observable_real": [[1.0, 0.3, 0.0], [0.3, -1.0, 0.5], [0.0, 0.5, 0.2]],
+        "observable_imag": [[0.0, 0.2, 0.0], [-0.2, 0.0, -0.1], [0.0, 0.1, 0.0]],
+    },
+    {
+        "state_real": [1.0, 0.5, 0.0, -0.3],
+        "state_imag": [0.0, 0.2, 0.7, 0.0],
+        "generator_real": [
+            [0.5, 0.0, 1.0, 0.0],
+            [0.0, 0.5, 0.0, 1.0],
+            [1.0, 0.0, -0.5, 0.0],
+            [0.0, 1.0, 0.0, -0.5],
+        ],
+        "generator_imag": [
+            [0.0, -0.7, 0.0, 0.0],
+            [0.7, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.7],
+            [0.0, 0.0, -0.7, 0.0],
+        ],
+        "theta": -1.3,
+        "observable_real": [[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, -1.0, 0], [0, 0, 0, -1.0]],
+        "observable_imag": _zeros(4),
+    },
+    {
+        "state_real": [1.0, 1e-5, 0.0],
+        "state_imag": [0.0, 0.0, 0.0],
+        "generator_real": [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 3.0]],
+        "generator_imag": _zeros(3),
+        "theta": 0.25,
+        "observable_real": [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 2.0]],
+        "observable_imag": _zeros(3),
+    },
+    {
+        "state_real": [0.5, 0.5],
+        "state_imag": [0.5, -0.5],
+        "generator_real": [[2e-3, 1e-3], [1e-3, -1e-3]],
+        "generator_imag": [[0.0, 5e-4], [-5e-4, 0.0]],
+        "theta": 400.0,
+        "observable_real": [[0.0, 0.0], [0.0, 1.0]],
+        "observable_imag": _zeros(2),
+    },
 )
 
 
@@ -1294,8 +1426,9 @@ def _coherent_term(p: Any, basis: Any, rotation: Any) -> float:
     import numpy as np
 
     g = basis.conj().T @ rotation @ basis
-    return float(2 * np.sum((p[:, None] - p[None, :]) ** 2 / (p[:, None] + p[None, :])
-                            * np.abs(g) ** 2))
+    return float(
+        2 * np.sum((p[:, None] - p[None, :]) ** 2 / (p[:, None] + p[None, :]) * np.abs(g) ** 2)
+    )
 
 
 #: Thermal levels spread at most this (in kT): p_min ≥ e^(−18)/8 ≈ 2e-9, far above the
@@ -1347,8 +1480,10 @@ def _dft(n: int) -> tuple[list[list[float]], list[list[float]]]:
     """The discrete Fourier transform F_jk = e^(2πi·jk/n)/√n: a unitary far from diagonal."""
     angle = [[2 * math.pi * j * k / n for k in range(n)] for j in range(n)]
     norm = 1 / math.sqrt(n)
-    return ([[norm * math.cos(a) for a in row] for row in angle],
-            [[norm * math.sin(a) for a in row] for row in angle])
+    return (
+        [[norm * math.cos(a) for a in row] for row in angle],
+        [[norm * math.sin(a) for a in row] for row in angle],
+    )
 
 
 _H2 = math.sqrt(0.5)
@@ -1356,21 +1491,47 @@ _H2 = math.sqrt(0.5)
 #: of large mean (⟨V⟩ cancels in V − ⟨V⟩); p_min ≈ 1e-8; a qutrit and a ququart in the Fourier
 #: basis.
 THERMAL_EXAMPLES: tuple[dict[str, Any], ...] = (
-    {"energies": [0.0, 1.0], "coupling": [0.0, 1.0], "theta": 0.5,
-     "eigenbasis_real": [[_H2, _H2], [_H2, -_H2]], "eigenbasis_imag": _zeros(2),
-     "rotation_real": _zeros(2), "rotation_imag": [[0.0, -0.5], [0.5, 0.0]]},
-    {"energies": [1000.0, 1001.0, 1003.0], "coupling": [30.0, 31.0, 29.5], "theta": -0.4,
-     "eigenbasis_real": _dft(3)[0], "eigenbasis_imag": _dft(3)[1],
-     "rotation_real": [[0.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, -1.0]],
-     "rotation_imag": [[0.0, 0.1, -0.2], [-0.1, 0.0, 0.0], [0.2, 0.0, 0.0]]},
-    {"energies": [0.0, 9.0, 18.0], "coupling": [1.0, -1.0, 0.5], "theta": 0.0,
-     "eigenbasis_real": _dft(3)[0], "eigenbasis_imag": _dft(3)[1],
-     "rotation_real": [[1.0, 0.0, 0.5], [0.0, 0.0, 0.0], [0.5, 0.0, -1.0]],
-     "rotation_imag": _zeros(3)},
-    {"energies": [0.3, -0.2, 1.1, 0.4], "coupling": [2.0, -1.0, 0.0, 0.5], "theta": 1.5,
-     "eigenbasis_real": _dft(4)[0], "eigenbasis_imag": _dft(4)[1],
-     "rotation_real": [[0.0, 1.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 1.0],
-                       [0.0, 0.0, 1.0, 0.0]], "rotation_imag": _zeros(4)},
+    {
+        "energies": [0.0, 1.0],
+        "coupling": [0.0, 1.0],
+        "theta": 0.5,
+        "eigenbasis_real": [[_H2, _H2], [_H2, -_H2]],
+        "eigenbasis_imag": _zeros(2),
+        "rotation_real": _zeros(2),
+        "rotation_imag": [[0.0, -0.5], [0.5, 0.0]],
+    },
+    {
+        "energies": [1000.0, 1001.0, 1003.0],
+        "coupling": [30.0, 31.0, 29.5],
+        "theta": -0.4,
+        "eigenbasis_real": _dft(3)[0],
+        "eigenbasis_imag": _dft(3)[1],
+        "rotation_real": [[0.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, -1.0]],
+        "rotation_imag": [[0.0, 0.1, -0.2], [-0.1, 0.0, 0.0], [0.2, 0.0, 0.0]],
+    },
+    {
+        "energies": [0.0, 9.0, 18.0],
+        "coupling": [1.0, -1.0, 0.5],
+        "theta": 0.0,
+        "eigenbasis_real": _dft(3)[0],
+        "eigenbasis_imag": _dft(3)[1],
+        "rotation_real": [[1.0, 0.0, 0.5], [0.0, 0.0, 0.0], [0.5, 0.0, -1.0]],
+        "rotation_imag": _zeros(3),
+    },
+    {
+        "energies": [0.3, -0.2, 1.1, 0.4],
+        "coupling": [2.0, -1.0, 0.0, 0.5],
+        "theta": 1.5,
+        "eigenbasis_real": _dft(4)[0],
+        "eigenbasis_imag": _dft(4)[1],
+        "rotation_real": [
+            [0.0, 1.0, 0.0, 0.0],
+            [1.0, 0.0, 1.0, 0.0],
+            [0.0, 1.0, 0.0, 1.0],
+            [0.0, 0.0, 1.0, 0.0],
+        ],
+        "rotation_imag": _zeros(4),
+    },
 )
 
 
@@ -1383,8 +1544,12 @@ def _generator_scales(params: dict[str, Any]) -> tuple[int, float, float, float]
     import numpy as np
 
     levels = np.linalg.eigvalsh(_hermitian(params, "generator"))
-    return (levels.size, float(np.max(np.abs(levels))), float(np.ptp(levels)),
-            abs(float(params["theta"])))
+    return (
+        levels.size,
+        float(np.max(np.abs(levels))),
+        float(np.ptp(levels)),
+        abs(float(params["theta"])),
+    )
 
 
 def _pure_atol(params: dict[str, Any]) -> float:
@@ -1417,10 +1582,15 @@ def check_pure_qfi(c: Correspondence, params: dict[str, Any]) -> Comparison:
     result &= close(phys["sld_quantum_fisher_information"], four_variance, atol=atol)
     result &= close(4 * learn["fubini_study_metric"], four_variance, atol=atol)
     return Comparison(
-        result.holds, result.abs_error, result.rel_error,
-        detail={"quantum_fisher_information": phys["quantum_fisher_information"],
-                "four_fubini_study_metric": 4 * learn["fubini_study_metric"],
-                "four_generator_variance": four_variance, "atol": atol},
+        result.holds,
+        result.abs_error,
+        result.rel_error,
+        detail={
+            "quantum_fisher_information": phys["quantum_fisher_information"],
+            "four_fubini_study_metric": 4 * learn["fubini_study_metric"],
+            "four_generator_variance": four_variance,
+            "atol": atol,
+        },
         tolerance_used=result.tolerance_used,
     )
 
@@ -1456,15 +1626,21 @@ def check_fidelity_curvature(c: Correspondence, params: dict[str, Any]) -> Compa
     # Written with h·unit = FIDELITY_STEP, so that no power of a tiny or huge spread overflows.
     phase = EPS * theta_size * norm
     truncation = 0.4 * FIDELITY_STEP**2 * spread**2
-    rounding = (4 * (4 * n * EPS + 4 * phase * FIDELITY_STEP + 4 * phase**2)
-                * (unit / FIDELITY_STEP) ** 2)
+    rounding = (
+        4 * (4 * n * EPS + 4 * phase * FIDELITY_STEP + 4 * phase**2) * (unit / FIDELITY_STEP) ** 2
+    )
     atol = max(1e-6 * spread**2, 10 * (truncation + rounding))
     result = close(estimate, phys["quantum_fisher_information"], atol=atol)
     return Comparison(
-        result.holds, result.abs_error, result.rel_error,
-        detail={"fidelity_curvature_estimate": estimate,
-                "quantum_fisher_information": phys["quantum_fisher_information"],
-                "step": step, "atol": atol},
+        result.holds,
+        result.abs_error,
+        result.rel_error,
+        detail={
+            "fidelity_curvature_estimate": estimate,
+            "quantum_fisher_information": phys["quantum_fisher_information"],
+            "step": step,
+            "atol": atol,
+        },
         tolerance_used=result.tolerance_used,
     )
 
@@ -1484,15 +1660,21 @@ def check_braunstein_caves(c: Correspondence, params: dict[str, Any]) -> Compari
     for seed in RANDOM_BASES:
         basis = _unitary(np.random.default_rng(seed), n)
         readouts.append((basis * np.arange(1.0, n + 1)) @ basis.conj().T)  # distinct outcomes
-    fishers = [c.learning.observe(c.translate(_with(params, m)))["classical_fisher_information"]
-               for m in readouts]
+    fishers = [
+        c.learning.observe(c.translate(_with(params, m)))["classical_fisher_information"]
+        for m in readouts
+    ]
     excess = max(f - qfi for f in fishers)
     return Comparison(
         excess <= atol,
         abs_error=max(excess, 0.0),
         rel_error=_relative(max(excess, 0.0), qfi),
-        detail={"largest_classical_fisher": max(fishers), "quantum_fisher_information": qfi,
-                "given_observable_ratio": _relative(fishers[0], qfi), "bound": atol},
+        detail={
+            "largest_classical_fisher": max(fishers),
+            "quantum_fisher_information": qfi,
+            "given_observable_ratio": _relative(fishers[0], qfi),
+            "bound": atol,
+        },
         tolerance_used=max(excess, 0.0) / atol if atol > 0 else math.nan,
     )
 
@@ -1502,8 +1684,11 @@ def check_sld_measurement(c: Correspondence, params: dict[str, Any]) -> Comparis
     phys = c.physics.observe(params)
     sld = phys["sld_real"] + 1j * phys["sld_imag"]
     learn = c.learning.observe(c.translate(_with(params, sld)))
-    return close(learn["classical_fisher_information"], phys["quantum_fisher_information"],
-                 atol=_pure_atol(params))
+    return close(
+        learn["classical_fisher_information"],
+        phys["quantum_fisher_information"],
+        atol=_pure_atol(params),
+    )
 
 
 def _thermal_atol(params: dict[str, Any], p: Any, *, rotated: bool) -> float:
@@ -1561,8 +1746,9 @@ def check_noncommuting_qfi(c: Correspondence, params: dict[str, Any]) -> Compari
     phys, learn = _sides(c, params)
     p = np.asarray(learn["probabilities"])
     fisher = learn["classical_fisher_information"]
-    coherent = _coherent_term(p, _complex_vector(params, "eigenbasis"),
-                              _hermitian(params, "rotation"))
+    coherent = _coherent_term(
+        p, _complex_vector(params, "eigenbasis"), _hermitian(params, "rotation")
+    )
     atol = _thermal_atol(params, p, rotated=True)
     expected = fisher + coherent
     result = close(phys["sld_quantum_fisher_information"], expected, atol=atol)
@@ -1570,10 +1756,14 @@ def check_noncommuting_qfi(c: Correspondence, params: dict[str, Any]) -> Compari
     gap = phys["sld_quantum_fisher_information"] - fisher
     return Comparison(
         result.holds and gap > atol,  # the classical Fisher information misses the coherent part
-        result.abs_error, result.rel_error,
-        detail={"quantum_fisher_information": phys["sld_quantum_fisher_information"],
-                "classical_fisher_information": fisher, "coherent_term": coherent,
-                "qfi_minus_classical": gap},
+        result.abs_error,
+        result.rel_error,
+        detail={
+            "quantum_fisher_information": phys["sld_quantum_fisher_information"],
+            "classical_fisher_information": fisher,
+            "coherent_term": coherent,
+            "qfi_minus_classical": gap,
+        },
         tolerance_used=result.tolerance_used,
     )
 
@@ -1597,8 +1787,10 @@ def _learning_variant(**options: Any) -> Any:
 
 def _qfi_as_fubini_study(c: Correspondence) -> Correspondence:
     def patch(params: dict[str, Any], observed: dict[str, Any]) -> dict[str, Any]:
-        return {key: observed[key] / 4
-                for key in ("quantum_fisher_information", "sld_quantum_fisher_information")}
+        return {
+            key: observed[key] / 4
+            for key in ("quantum_fisher_information", "sld_quantum_fisher_information")
+        }
 
     return c.with_physics_patch(patch)
 
@@ -1627,8 +1819,16 @@ QUANTUM_FISHER_NATURAL_GRADIENT = Correspondence(
         "(ρL + Lρ = 2∂ρ) and the QFI F_Q = tr(ρL²), also in the eigen-form of ρ; the variance "
         "of the generator. Own family: thermal states ρ ∝ exp(−(H₀ + θV)), [H₀, V] = 0, "
         "possibly rotated by e^(−iθG).",
-        ("state_real", "state_imag", "generator_mean", "generator_variance",
-         "quantum_fisher_information", "sld_quantum_fisher_information", "sld_real", "sld_imag"),
+        (
+            "state_real",
+            "state_imag",
+            "generator_mean",
+            "generator_variance",
+            "quantum_fisher_information",
+            "sld_quantum_fisher_information",
+            "sld_real",
+            "sld_imag",
+        ),
         quantum_state_geometry,
     ),
     learning=LearningMethod(
@@ -1637,12 +1837,25 @@ QUANTUM_FISHER_NATURAL_GRADIENT = Correspondence(
         "quantum natural gradient's metric g = ⟨∂ψ|∂ψ⟩ − |⟨ψ|∂ψ⟩|² (Fubini–Study); the "
         "classical Fisher information Σ(∂p_k)²/p_k of the readout's outcome distribution. Own "
         "family: the softmax model p = softmax(a + θb).",
-        ("state_real", "state_imag", "fubini_study_metric", "outcome_values",
-         "outcome_probabilities", "classical_fisher_information"),
+        (
+            "state_real",
+            "state_imag",
+            "fubini_study_metric",
+            "outcome_values",
+            "outcome_probabilities",
+            "classical_fisher_information",
+        ),
         variational_circuit_geometry,
     ),
-    parameters=(STATE_REAL, STATE_IMAG, GENERATOR_REAL, GENERATOR_IMAG, THETA, OBSERVABLE_REAL,
-                OBSERVABLE_IMAG),
+    parameters=(
+        STATE_REAL,
+        STATE_IMAG,
+        GENERATOR_REAL,
+        GENERATOR_IMAG,
+        THETA,
+        OBSERVABLE_REAL,
+        OBSERVABLE_IMAG,
+    ),
     translate=circuit_from_state,
     validate=validate_quantum,
     example=QUANTUM_EXAMPLE,
@@ -1650,72 +1863,111 @@ QUANTUM_FISHER_NATURAL_GRADIENT = Correspondence(
     strategy=quantum_strategy,
     boundaries=QFI_BOUNDARIES,
     identities=(
-        Identity("pure-state-qfi-is-four-fubini-study", "exact", check_pure_qfi,
-                 "atol 64·n·eps·(‖H‖² + |θ|·‖H‖·spread²), ‖H‖ = max|λ(H)|, spread = λ_max − "
-                 "λ_min",
-                 "The QNG metric's two-term form ⟨∂ψ|∂ψ⟩ − |⟨ψ|∂ψ⟩|² = ⟨H²⟩ − ⟨H⟩² cancels terms "
-                 "of size ‖H‖² (the generator's mean is a global phase, up to 100× its spread "
-                 "here); e^(−iθH) is computed to ≈ eps·|θ|·‖H‖ in ψ, which moves "
-                 "Var = ‖(H − ⟨H⟩)ψ‖² by that times spread²."),
-        Identity("fidelity-curvature-is-qfi", "exact", check_fidelity_curvature,
-                 "atol max(1e-6·spread², 10·(0.4·h²·spread⁴ + 16·(n·eps + eps·|θ|‖H‖·h·spread "
-                 "+ (eps·θ‖H‖)²)/h²)), h = 4e-4/spread",
-                 "Central differences of 1 − f, even in h: truncation 4h²(Var²/4 + μ₄/12) ≤ "
-                 "0.4·h²·spread⁴; the overlap f is rounded to 4n·eps and the phases e^(−iθλ) to "
-                 "eps·|θ|·‖H‖, amplified by 4/h². A finite-difference curvature is never asserted "
-                 "better than 1e-6 of spread²."),
-        Identity("braunstein-caves-bound", "exact", check_braunstein_caves,
-                 "Σ(∂p_k)²/p_k − F_Q ≤ 64·n·eps·(‖H‖² + |θ|·‖H‖·spread²), for the given "
-                 "observable and three Haar-random bases (seeds 0, 1, 2)",
-                 "An inequality that can be tight (the qubit in the σ_x basis attains it): both "
-                 "sides are rounded like F_Q in pure-state-qfi-is-four-fubini-study. An outcome "
-                 "with p_k ≈ 0 contributes between 0 and its limit 4‖P_k∂ψ‖², never more, so "
-                 "(∂p)²/p at tiny p does not break the bound."),
-        Identity("sld-measurement-attains-qfi", "exact", check_sld_measurement,
-                 "atol 64·n·eps·(‖H‖² + |θ|·‖H‖·spread²)",
-                 "L = 2∂ρ has eigenvalues ±2√Var and a null space; measuring its eigenspaces "
-                 "gives p± = 1/2, ∂p± = ±√Var, so CFI = 4Var = F_Q. The null space is one "
-                 "outcome (eigenvalues within 1e-9·‖L‖) with p and ∂p at rounding level."),
-        Identity("commuting-qfi-is-classical-fisher", "exact", check_commuting_qfi,
-                 "atol 16·n·eps·(D² + max|v|·D), D = max_k|v_k − ⟨v⟩|",
-                 "∂ρ = −(V − ⟨V⟩)ρ is of size D and rounded relative to max|v| (a coupling of "
-                 "large mean cancels in V − ⟨V⟩). Levels spread ≤ 18 kT keeps p_min ≥ 2e-9, far "
-                 "from the eigen-form's threshold 1e-12 and the singular Sylvester operator; the "
-                 "solve's error is then of the size of ∂ρ's rounding, observed ≤ 2.2·n·eps·D².",
-                 strategy=commuting_thermal_strategy, examples=COMMUTING_THERMAL_EXAMPLES),
-        Identity("noncommuting-qfi-exceeds-classical-fisher", "exact", check_noncommuting_qfi,
-                 "atol 16·n·eps·(D² + max|v|·D + |θ|·‖G‖·D²), D = max_k|v_k − ⟨v⟩| + 2‖G‖; "
-                 "and F_Q − CFI > atol",
-                 "As for the commuting family, with the commutator −i[G, ρ] (size 2‖G‖) in ∂ρ and "
-                 "e^(−iθG) accurate to eps·|θ|·‖G‖. Negative control: the strategy keeps the "
-                 "coherent term ≥ 1e-6·D², so QFI = CFI visibly fails.",
-                 strategy=thermal_strategy, examples=THERMAL_EXAMPLES),
+        Identity(
+            "pure-state-qfi-is-four-fubini-study",
+            "exact",
+            check_pure_qfi,
+            "atol 64·n·eps·(‖H‖² + |θ|·‖H‖·spread²), ‖H‖ = max|λ(H)|, spread = λ_max − λ_min",
+            "The QNG metric's two-term form ⟨∂ψ|∂ψ⟩ − |⟨ψ|∂ψ⟩|² = ⟨H²⟩ − ⟨H⟩² cancels terms "
+            "of size ‖H‖² (the generator's mean is a global phase, up to 100× its spread "
+            "here); e^(−iθH) is computed to ≈ eps·|θ|·‖H‖ in ψ, which moves "
+            "Var = ‖(H − ⟨H⟩)ψ‖² by that times spread².",
+        ),
+        Identity(
+            "fidelity-curvature-is-qfi",
+            "exact",
+            check_fidelity_curvature,
+            "atol max(1e-6·spread², 10·(0.4·h²·spread⁴ + 16·(n·eps + eps·|θ|‖H‖·h·spread "
+            "+ (eps·θ‖H‖)²)/h²)), h = 4e-4/spread",
+            "Central differences of 1 − f, even in h: truncation 4h²(Var²/4 + μ₄/12) ≤ "
+            "0.4·h²·spread⁴; the overlap f is rounded to 4n·eps and the phases e^(−iθλ) to "
+            "eps·|θ|·‖H‖, amplified by 4/h². A finite-difference curvature is never asserted "
+            "better than 1e-6 of spread².",
+        ),
+        Identity(
+            "braunstein-caves-bound",
+            "exact",
+            check_braunstein_caves,
+            "Σ(∂p_k)²/p_k − F_Q ≤ 64·n·eps·(‖H‖² + |θ|·‖H‖·spread²), for the given "
+            "observable and three Haar-random bases (seeds 0, 1, 2)",
+            "An inequality that can be tight (the qubit in the σ_x basis attains it): both "
+            "sides are rounded like F_Q in pure-state-qfi-is-four-fubini-study. An outcome "
+            "with p_k ≈ 0 contributes between 0 and its limit 4‖P_k∂ψ‖², never more, so "
+            "(∂p)²/p at tiny p does not break the bound.",
+        ),
+        Identity(
+            "sld-measurement-attains-qfi",
+            "exact",
+            check_sld_measurement,
+            "atol 64·n·eps·(‖H‖² + |θ|·‖H‖·spread²)",
+            "L = 2∂ρ has eigenvalues ±2√Var and a null space; measuring its eigenspaces "
+            "gives p± = 1/2, ∂p± = ±√Var, so CFI = 4Var = F_Q. The null space is one "
+            "outcome (eigenvalues within 1e-9·‖L‖) with p and ∂p at rounding level.",
+        ),
+        Identity(
+            "commuting-qfi-is-classical-fisher",
+            "exact",
+            check_commuting_qfi,
+            "atol 16·n·eps·(D² + max|v|·D), D = max_k|v_k − ⟨v⟩|",
+            "∂ρ = −(V − ⟨V⟩)ρ is of size D and rounded relative to max|v| (a coupling of "
+            "large mean cancels in V − ⟨V⟩). Levels spread ≤ 18 kT keeps p_min ≥ 2e-9, far "
+            "from the eigen-form's threshold 1e-12 and the singular Sylvester operator; the "
+            "solve's error is then of the size of ∂ρ's rounding, observed ≤ 2.2·n·eps·D².",
+            strategy=commuting_thermal_strategy,
+            examples=COMMUTING_THERMAL_EXAMPLES,
+        ),
+        Identity(
+            "noncommuting-qfi-exceeds-classical-fisher",
+            "exact",
+            check_noncommuting_qfi,
+            "atol 16·n·eps·(D² + max|v|·D + |θ|·‖G‖·D²), D = max_k|v_k − ⟨v⟩| + 2‖G‖; "
+            "and F_Q − CFI > atol",
+            "As for the commuting family, with the commutator −i[G, ρ] (size 2‖G‖) in ∂ρ and "
+            "e^(−iθG) accurate to eps·|θ|·‖G‖. Negative control: the strategy keeps the "
+            "coherent term ≥ 1e-6·D², so QFI = CFI visibly fails.",
+            strategy=thermal_strategy,
+            examples=THERMAL_EXAMPLES,
+        ),
     ),
     mutants=(
-        Mutant("qfi-reported-as-fubini-study",
-               "the QFI reported as g_FS = F_Q/4 (the factor 4 missing)", _qfi_as_fubini_study,
-               ("pure-state-qfi-is-four-fubini-study", "commuting-qfi-is-classical-fisher")),
-        Mutant("sld-equation-without-half",
-               "the SLD solved from ρL + Lρ = ∂ρ (the ½ of ∂ρ = ½{ρ, L} dropped): F_Q/4",
-               _physics_variant(sld_rhs=1.0),
-               ("commuting-qfi-is-classical-fisher", "pure-state-qfi-is-four-fubini-study")),
-        Mutant("qfi-from-spectrum-only",
-               "the QFI from the eigenvalues of ρ alone, Σ(∂λ)²/λ (the eigenvectors' motion "
-               "dropped)", _physics_variant(spectrum_only=True),
-               ("pure-state-qfi-is-four-fubini-study",
-                "noncommuting-qfi-exceeds-classical-fisher")),
-        Mutant("fubini-study-without-phase-term",
-               "the QNG metric as ⟨∂ψ|∂ψ⟩ without −|⟨ψ|∂ψ⟩|² (not invariant under a global "
-               "phase: ⟨H²⟩ instead of Var H)", _learning_variant(phase_term=False),
-               ("pure-state-qfi-is-four-fubini-study",)),
-        Mutant("classical-fisher-of-amplitudes",
-               "the measurement's Fisher information as 4Σ_k‖P_k∂ψ‖² (amplitudes differentiated "
-               "instead of probabilities)", _learning_variant(fisher_of="amplitudes"),
-               ("braunstein-caves-bound", "sld-measurement-attains-qfi")),
-        Mutant("uncentred-score",
-               "the softmax family's score taken as b instead of b − ⟨b⟩ (Fisher = ⟨b²⟩)",
-               _learning_variant(centred_score=False),
-               ("commuting-qfi-is-classical-fisher",)),
+        Mutant(
+            "qfi-reported-as-fubini-study",
+            "the QFI reported as g_FS = F_Q/4 (the factor 4 missing)",
+            _qfi_as_fubini_study,
+            ("pure-state-qfi-is-four-fubini-study", "commuting-qfi-is-classical-fisher"),
+        ),
+        Mutant(
+            "sld-equation-without-half",
+            "the SLD solved from ρL + Lρ = ∂ρ (the ½ of ∂ρ = ½{ρ, L} dropped): F_Q/4",
+            _physics_variant(sld_rhs=1.0),
+            ("commuting-qfi-is-classical-fisher", "pure-state-qfi-is-four-fubini-study"),
+        ),
+        Mutant(
+            "qfi-from-spectrum-only",
+            "the QFI from the eigenvalues of ρ alone, Σ(∂λ)²/λ (the eigenvectors' motion dropped)",
+            _physics_variant(spectrum_only=True),
+            ("pure-state-qfi-is-four-fubini-study", "noncommuting-qfi-exceeds-classical-fisher"),
+        ),
+        Mutant(
+            "fubini-study-without-phase-term",
+            "the QNG metric as ⟨∂ψ|∂ψ⟩ without −|⟨ψ|∂ψ⟩|² (not invariant under a global "
+            "phase: ⟨H²⟩ instead of Var H)",
+            _learning_variant(phase_term=False),
+            ("pure-state-qfi-is-four-fubini-study",),
+        ),
+        Mutant(
+            "classical-fisher-of-amplitudes",
+            "the measurement's Fisher information as 4Σ_k‖P_k∂ψ‖² (amplitudes differentiated "
+            "instead of probabilities)",
+            _learning_variant(fisher_of="amplitudes"),
+            ("braunstein-caves-bound", "sld-measurement-attains-qfi"),
+        ),
+        Mutant(
+            "uncentred-score",
+            "the softmax family's score taken as b instead of b − ⟨b⟩ (Fisher = ⟨b²⟩)",
+            _learning_variant(centred_score=False),
+            ("commuting-qfi-is-classical-fisher",),
+        ),
     ),
 )
 

@@ -133,8 +133,9 @@ def _relaxed_objective(X: Any, P: Any, targets: Any, l2: float) -> float:
     return value
 
 
-def _primal_newton(X: Any, targets: Any, P: Any, l2: float,
-                   max_iter: int = 200) -> tuple[Any, Any, bool]:
+def _primal_newton(
+    X: Any, targets: Any, P: Any, l2: float, max_iter: int = 200
+) -> tuple[Any, Any, bool]:
     """Newton's method on max H(P) − ‖XᵀP − targets‖²/(2·l2) over simplex rows; with l2 = 0,
     on max H(P) subject to XᵀP = targets from any start (infeasible-start Newton).
 
@@ -207,7 +208,8 @@ def _primal_newton(X: Any, targets: Any, P: Any, l2: float,
         if damped or l2 == 0:
             return P, multipliers, False
     feasible = float(np.max(np.abs(X.T @ P - targets))) <= 1e-8 * (
-        1.0 + float(np.max(np.abs(targets))))
+        1.0 + float(np.max(np.abs(targets)))
+    )
     return P, multipliers, l2 > 0 or feasible
 
 
@@ -265,9 +267,14 @@ def _largest_mass_off_labels(X: Any, T: Any) -> float:
     keep = np.array([j * K + k for j in range(d) for k in range(K - 1)], dtype=np.int64)
     A = sparse.vstack([rows, moments[keep]]).tocsr()
     b = np.concatenate([np.ones(N), (X.T @ T).ravel()[keep]])
-    result = linprog(T.ravel() - 1.0, A_eq=A, b_eq=b, bounds=(0.0, 1.0), method="highs",
-                     options={"primal_feasibility_tolerance": 1e-10,
-                              "dual_feasibility_tolerance": 1e-10})
+    result = linprog(
+        T.ravel() - 1.0,
+        A_eq=A,
+        b_eq=b,
+        bounds=(0.0, 1.0),
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
     return float(-result.fun) if result.status == 0 else math.inf
 
 
@@ -296,8 +303,14 @@ def _maxent(params: dict[str, Any], *, joint: bool = False) -> dict[str, Any]:
     if joint:
         entropy = entropy / N + math.log(N)
     penalty = float(np.sum(residual**2)) / (2 * l2) if l2 > 0 else 0.0
-    return {"probabilities": P, "entropy": entropy, "objective": entropy - penalty,
-            "multipliers": multipliers, "moment_residual": residual, "data_moments": X.T @ T}
+    return {
+        "probabilities": P,
+        "entropy": entropy,
+        "objective": entropy - penalty,
+        "multipliers": multipliers,
+        "moment_residual": residual,
+        "data_moments": X.T @ T,
+    }
 
 
 def maximum_entropy(params: dict[str, Any]) -> dict[str, Any]:
@@ -323,8 +336,9 @@ def _logistic_hessian(X: Any, P: Any) -> Any:
     return hessian
 
 
-def _fit_logistic(X: Any, y: Any, K: int, C: float, *, sign: float = 1.0,
-                  penalised: Any = None) -> tuple[Any, int]:
+def _fit_logistic(
+    X: Any, y: Any, K: int, C: float, *, sign: float = 1.0, penalised: Any = None
+) -> tuple[Any, int]:
     """Minimise Σᵢ −log softmax(sign·xᵢᵀW)_{yᵢ} + ‖mask∘W‖²/(2C); gauge W[:, K−1] = 0 if C = ∞."""
     import warnings
 
@@ -336,8 +350,11 @@ def _fit_logistic(X: Any, y: Any, K: int, C: float, *, sign: float = 1.0,
     N, d = X.shape
     inverse_c = 0.0 if math.isinf(C) else 1.0 / C
     free = K if inverse_c > 0 else K - 1
-    mask = np.ones((d, K)) if penalised is None else np.repeat(
-        np.asarray(penalised, dtype=float)[:, None], K, axis=1)
+    mask = (
+        np.ones((d, K))
+        if penalised is None
+        else np.repeat(np.asarray(penalised, dtype=float)[:, None], K, axis=1)
+    )
     rows = np.arange(N)
     target = _one_hot(y, K)
 
@@ -354,9 +371,13 @@ def _fit_logistic(X: Any, y: Any, K: int, C: float, *, sign: float = 1.0,
         return loss, gradient[:, :free].ravel()
 
     scale = 1.0 + float(np.abs(X).sum())
-    result = minimize(loss_and_gradient, np.zeros(d * free), jac=True, method="L-BFGS-B",
-                      options={"maxcor": 30, "gtol": 1e-6 * scale, "ftol": 1e-12,
-                               "maxiter": 2_000})
+    result = minimize(
+        loss_and_gradient,
+        np.zeros(d * free),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxcor": 30, "gtol": 1e-6 * scale, "ftol": 1e-12, "maxiter": 2_000},
+    )
     w = result.x
     loss, gradient = loss_and_gradient(w)
     index = (np.arange(d)[:, None] * K + np.arange(free)[None, :]).ravel()
@@ -393,7 +414,8 @@ def _fit_logistic(X: Any, y: Any, K: int, C: float, *, sign: float = 1.0,
             raise ParameterError(
                 "labels",
                 "maximum likelihood does not converge: the classes are separable by the "
-                "features, so with l2 = 0 the weights run off to infinity; use l2 > 0")
+                "features, so with l2 = 0 the weights run off to infinity; use l2 > 0",
+            )
     return W, int(result.nit)
 
 
@@ -406,9 +428,14 @@ def _logistic_observables(X: Any, y: Any, K: int, C: float, W: Any, sign: float)
     nll = -float(log_p[np.arange(y.size), y].sum())
     inverse_c = 0.0 if math.isinf(C) else 1.0 / C
     gradient = sign * (X.T @ (P - _one_hot(y, K))) + inverse_c * W
-    return {"probabilities": P, "log_probabilities": log_p, "weights": W, "nll": nll,
-            "loss": nll + 0.5 * inverse_c * float(np.sum(W * W)),
-            "gradient_norm": float(np.max(np.abs(gradient)))}
+    return {
+        "probabilities": P,
+        "log_probabilities": log_p,
+        "weights": W,
+        "nll": nll,
+        "loss": nll + 0.5 * inverse_c * float(np.sum(W * W)),
+        "gradient_norm": float(np.max(np.abs(gradient))),
+    }
 
 
 def _separating_weights(X: Any, y: Any, K: int) -> Any:
@@ -426,16 +453,22 @@ def _separating_weights(X: Any, y: Any, K: int) -> Any:
                 row[:, k] -= X[i]
                 rows.append(row.ravel())
     A = np.array(rows)
-    result = linprog(np.zeros(d * K), A_ub=-A, b_ub=-np.ones(len(rows)), bounds=(None, None),
-                     method="highs")
+    result = linprog(
+        np.zeros(d * K), A_ub=-A, b_ub=-np.ones(len(rows)), bounds=(None, None), method="highs"
+    )
     if result.status != 0:
         raise ParameterError("labels", "the labels are not completely separable by the features")
     W = result.x.reshape(d, K)
     return W - W.mean(axis=1, keepdims=True)
 
 
-def _logistic(params: dict[str, Any], *, sign: float = 1.0, drop_constant: bool = False,
-              free_constant: bool = False) -> dict[str, Any]:
+def _logistic(
+    params: dict[str, Any],
+    *,
+    sign: float = 1.0,
+    drop_constant: bool = False,
+    free_constant: bool = False,
+) -> dict[str, Any]:
     import numpy as np
 
     X = _design(params["inputs"])
@@ -456,8 +489,9 @@ def _logistic(params: dict[str, Any], *, sign: float = 1.0, drop_constant: bool 
         return {"ray_scales": scales, "ray_nll": np.array(nll), "separating_weights": W_sep}
     W = np.zeros((X.shape[1], K))
     if used.any():
-        W[used], _ = _fit_logistic(X[:, used], y, K, C, sign=sign,
-                                   penalised=None if penalised is None else penalised[used])
+        W[used], _ = _fit_logistic(
+            X[:, used], y, K, C, sign=sign, penalised=None if penalised is None else penalised[used]
+        )
     return _logistic_observables(X, y, K, C, W, sign)
 
 
@@ -477,8 +511,11 @@ def logistic_inputs(params: dict[str, Any]) -> dict[str, Any]:
     Σᵢ −log p(yᵢ|xᵢ) + (l2/2)‖W‖² when C = 1/l2 (C = ∞: no penalty).
     """
     l2 = float(params["l2"])
-    translated = {"inputs": params["features"], "targets": params["labels"],
-                  "C": 1.0 / l2 if l2 > 0 else math.inf}
+    translated = {
+        "inputs": params["features"],
+        "targets": params["labels"],
+        "C": 1.0 / l2 if l2 > 0 else math.inf,
+    }
     for extra in ("trial_weights", "ray_scales"):
         if extra in params:
             translated[extra] = params[extra]
@@ -491,17 +528,26 @@ FEATURES = Parameter(
     "features",
     "input vectors xᵢ, one row per sample, used as given (no bias column is added: append a "
     "constant column for an intercept)",
-    "finite reals", shape="(n, d)", ndim=2,
+    "finite reals",
+    shape="(n, d)",
+    ndim=2,
 )
 LABELS = Parameter(
-    "labels", "class of each sample: integers 0..K−1, every class present (K = max label + 1)",
-    "integers ≥ 0", shape="(n,)", ndim=1, integer=True, minimum=0,
+    "labels",
+    "class of each sample: integers 0..K−1, every class present (K = max label + 1)",
+    "integers ≥ 0",
+    shape="(n,)",
+    ndim=1,
+    integer=True,
+    minimum=0,
 )
 L2 = Parameter(
     "l2",
     "precision of the Gaussian prior on the multipliers (weights): penalty (l2/2)‖W‖²; 0 means "
     "exact constraints, plain maximum likelihood (the default when you give your own data)",
-    "l2 ≥ 0", minimum=0.0, neutral=lambda values: 0.0,
+    "l2 ≥ 0",
+    minimum=0.0,
+    neutral=lambda values: 0.0,
 )
 
 #: Columns scaled to unit length with a condition number beyond this are collinear for l2 = 0:
@@ -526,14 +572,24 @@ def _separation_margin(X: Any, y: Any, K: int) -> float:
     columns = np.arange(d)[None, :] * K
     row = np.repeat(np.arange(count), d)
     A = sparse.csr_matrix(
-        (np.concatenate([X[sample].ravel(), -X[sample].ravel()]),
-         (np.concatenate([row, row]),
-          np.concatenate([(columns + y[sample][:, None]).ravel(),
-                          (columns + other[:, None]).ravel()]))),
-        shape=(count, d * K))
-    result = linprog(-np.asarray(A.sum(axis=0)).ravel(), A_ub=sparse.vstack([A, -A]).tocsr(),
-                     b_ub=np.concatenate([np.ones(count), np.zeros(count)]),
-                     bounds=(None, None), method="highs")
+        (
+            np.concatenate([X[sample].ravel(), -X[sample].ravel()]),
+            (
+                np.concatenate([row, row]),
+                np.concatenate(
+                    [(columns + y[sample][:, None]).ravel(), (columns + other[:, None]).ravel()]
+                ),
+            ),
+        ),
+        shape=(count, d * K),
+    )
+    result = linprog(
+        -np.asarray(A.sum(axis=0)).ravel(),
+        A_ub=sparse.vstack([A, -A]).tocsr(),
+        b_ub=np.concatenate([np.ones(count), np.zeros(count)]),
+        bounds=(None, None),
+        method="highs",
+    )
     return float(-result.fun) if result.status == 0 else math.inf
 
 
@@ -545,24 +601,32 @@ def _check_identifiable(X: Any) -> None:
     zero = np.flatnonzero(~np.any(X != 0, axis=0))
     if zero.size:
         raise ParameterError(
-            "features", f"column {zero[0]} is all zeros: with l2 = 0 its weights are not "
-            "determined; drop the column or use l2 > 0")
+            "features",
+            f"column {zero[0]} is all zeros: with l2 = 0 its weights are not "
+            "determined; drop the column or use l2 > 0",
+        )
     if n < d:
         raise ParameterError(
-            "features", f"has fewer rows ({n}) than columns ({d}): with l2 = 0 the weights are "
-            "not determined; use l2 > 0")
+            "features",
+            f"has fewer rows ({n}) than columns ({d}): with l2 = 0 the weights are "
+            "not determined; use l2 > 0",
+        )
     unit = X / np.linalg.norm(X, axis=0)
     _, singular, vt = np.linalg.svd(unit, full_matrices=False)
     if singular[-1] <= singular[0] / _COLLINEAR:
         combination = vt[-1]
         involved = np.flatnonzero(np.abs(combination) > 1e-3 * np.max(np.abs(combination)))
-        which = (f"columns {involved[0]} and {involved[1]} are collinear"
-                 if involved.size == 2 else
-                 f"columns {', '.join(str(int(j)) for j in involved)} are linearly dependent")
+        which = (
+            f"columns {involved[0]} and {involved[1]} are collinear"
+            if involved.size == 2
+            else f"columns {', '.join(str(int(j)) for j in involved)} are linearly dependent"
+        )
         raise ParameterError(
-            "features", f"{which} (condition number {singular[0] / singular[-1]:.1e} after "
+            "features",
+            f"{which} (condition number {singular[0] / singular[-1]:.1e} after "
             "scaling the columns to unit length): with l2 = 0 their weights are not determined "
-            "(the moment constraints are redundant); drop a column or use l2 > 0")
+            "(the moment constraints are redundant); drop a column or use l2 > 0",
+        )
 
 
 def validate_data(values: dict[str, Any]) -> None:
@@ -573,29 +637,38 @@ def validate_data(values: dict[str, Any]) -> None:
     n = X.shape[0]
     if y.size != n:
         raise ParameterError(
-            "labels", f"has {y.size} entries but features has {n} rows; give one label per row")
+            "labels", f"has {y.size} entries but features has {n} rows; give one label per row"
+        )
     K = int(y.max()) + 1
     if K < 2:
         raise ParameterError(
-            "labels", "every label is 0: a classifier needs at least two classes, labelled 0..K−1")
+            "labels", "every label is 0: a classifier needs at least two classes, labelled 0..K−1"
+        )
     missing = np.flatnonzero(np.bincount(y, minlength=K) == 0)
     if missing.size:
         raise ParameterError(
-            "labels", f"class {missing[0]} never occurs: K = max label + 1 = {K}, so every class "
-            f"0..{K - 1} must appear; relabel the classes as consecutive integers")
+            "labels",
+            f"class {missing[0]} never occurs: K = max label + 1 = {K}, so every class "
+            f"0..{K - 1} must appear; relabel the classes as consecutive integers",
+        )
     if l2 == 0:
         _check_identifiable(X)
         if _cached_margin(X, y, K) >= 0.5:
             raise ParameterError(
-                "labels", "the classes are linearly separable by the features (a linear program "
+                "labels",
+                "the classes are linearly separable by the features (a linear program "
                 "finds weights with every margin ≥ 0 and some > 0): with l2 = 0 no maximum-"
                 "likelihood solution exists (the weights run off to infinity, and the maximum-"
-                "entropy solution gives some classes probability 0); use l2 > 0")
+                "entropy solution gives some classes probability 0); use l2 > 0",
+            )
 
 
 def _cached_margin(X: Any, y: Any, K: int) -> float:
-    margin = _memo("separation", {"features": X, "labels": y},
-                   lambda p: {"margin": _separation_margin(p["features"], p["labels"], K)})
+    margin = _memo(
+        "separation",
+        {"features": X, "labels": y},
+        lambda p: {"margin": _separation_margin(p["features"], p["labels"], K)},
+    )
     return float(margin["margin"])
 
 
@@ -666,8 +739,12 @@ def separable_strategy() -> Any:
         groups[np.argsort(X @ u)] = np.arange(N) * K // N
         X += (0.5 * float(np.std(X @ u)) * groups)[:, None] * u / float(u @ u)
         labels = rng.permutation(K)[groups]
-        return {"features": np.column_stack([X, np.ones(N)]).tolist(), "labels": labels.tolist(),
-                "l2": 0.0, "ray_scales": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]}
+        return {
+            "features": np.column_stack([X, np.ones(N)]).tolist(),
+            "labels": labels.tolist(),
+            "l2": 0.0,
+            "ray_scales": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+        }
 
     return draw()
 
@@ -718,8 +795,9 @@ def _error_model(X: Any, T: Any, l2: float, P: Any, W: Any) -> dict[str, Any]:
     gamma = (N + d + 10) * EPS
     W = np.nan_to_num(W)
     zmax = float(np.max(np.abs(X) @ np.abs(W)))
-    floor = gamma * float(np.linalg.norm(np.abs(X).T @ (P + T) * (1.0 + 2.0 * zmax)
-                                         + l2 * np.abs(W)))
+    floor = gamma * float(
+        np.linalg.norm(np.abs(X).T @ (P + T) * (1.0 + 2.0 * zmax) + l2 * np.abs(W))
+    )
     basis = np.linalg.svd(np.eye(K) - 1.0 / K)[0][:, : K - 1]
     embed = np.kron(np.eye(d), basis)
     curvature = embed.T @ (_constraint_curvature(X, P) + l2 * np.eye(d * K)) @ embed
@@ -727,9 +805,16 @@ def _error_model(X: Any, T: Any, l2: float, P: Any, W: Any) -> dict[str, Any]:
     weights = 2.0 * floor / smallest
     logits = float(np.max(np.linalg.norm(X, axis=1))) * weights
     relative = 2.0 * logits + 4.0 * gamma * (1.0 + 2.0 * zmax)
-    return {"gamma": gamma, "zmax": zmax, "gradient": floor, "curvature": smallest,
-            "weights": weights, "logits": logits, "relative": relative,
-            "probabilities": P * relative + 2 * _FLOOR}
+    return {
+        "gamma": gamma,
+        "zmax": zmax,
+        "gradient": floor,
+        "curvature": smallest,
+        "weights": weights,
+        "logits": logits,
+        "relative": relative,
+        "probabilities": P * relative + 2 * _FLOOR,
+    }
 
 
 def _sides(c: Correspondence, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -776,10 +861,18 @@ def check_duality_gap(c: Correspondence, params: dict[str, Any]) -> Comparison:
         learn = c.learning.observe(c.translate({**params, "trial_weights": W}))
         kl = _kl(P, learn["log_probabilities"])
         linear = float(np.sum(W * phys["moment_residual"]))
-        scale = (1.0 + abs(learn["nll"]) + abs(phys["entropy"]) + kl + _logit_sum(X, W)
-                 + N * math.log(K) + float(np.sum(np.abs(W) * (np.abs(X).T @ (P + T)))))
-        result &= close(learn["nll"], phys["entropy"] + kl + linear,
-                        atol=(d + N * K + 10) * EPS * scale)
+        scale = (
+            1.0
+            + abs(learn["nll"])
+            + abs(phys["entropy"])
+            + kl
+            + _logit_sum(X, W)
+            + N * math.log(K)
+            + float(np.sum(np.abs(W) * (np.abs(X).T @ (P + T))))
+        )
+        result &= close(
+            learn["nll"], phys["entropy"] + kl + linear, atol=(d + N * K + 10) * EPS * scale
+        )
     return result
 
 
@@ -791,8 +884,7 @@ def check_moment_matching(c: Correspondence, params: dict[str, Any]) -> Comparis
     phys, learn = _sides(c, params)
     P, W = learn["probabilities"], learn["weights"]
     errors = _error_model(X, T, l2, phys["probabilities"], W)
-    atol = 4 * errors["gamma"] * (np.abs(X).T @ (P + T) * (1 + 2 * errors["zmax"])
-                                  + l2 * np.abs(W))
+    atol = 4 * errors["gamma"] * (np.abs(X).T @ (P + T) * (1 + 2 * errors["zmax"]) + l2 * np.abs(W))
     return close(X.T @ P + l2 * W, phys["data_moments"], atol=atol)
 
 
@@ -805,11 +897,20 @@ def check_strong_duality(c: Correspondence, params: dict[str, Any]) -> Compariso
     phys, learn = _sides(c, params)
     P, W = phys["probabilities"], learn["weights"]
     errors = _error_model(X, T, l2, P, W)
-    scale = (1.0 + abs(learn["loss"]) + abs(phys["entropy"]) + N * math.log(K)
-             + _logit_sum(X, W) + float(np.sum(np.abs(W) * (np.abs(X).T @ (P + T))))
-             + l2 * float(np.sum(W * W)))
-    agree = close(phys["objective"], learn["loss"],
-                  atol=4 * errors["gamma"] * scale + errors["gradient"] * errors["weights"])
+    scale = (
+        1.0
+        + abs(learn["loss"])
+        + abs(phys["entropy"])
+        + N * math.log(K)
+        + _logit_sum(X, W)
+        + float(np.sum(np.abs(W) * (np.abs(X).T @ (P + T))))
+        + l2 * float(np.sum(W * W))
+    )
+    agree = close(
+        phys["objective"],
+        learn["loss"],
+        atol=4 * errors["gamma"] * scale + errors["gradient"] * errors["weights"],
+    )
     return agree & close(learn["probabilities"], P, atol=errors["probabilities"])
 
 
@@ -829,15 +930,25 @@ def check_pythagorean(c: Correspondence, params: dict[str, Any]) -> Comparison:
         P_t = (1 - t) * T + t * P_star
         entropy_t = c.physics.observe({**params, "trial_probabilities": P_t})["entropy"]
         kl = _kl(P_t, learn["log_probabilities"])
-        scale = (1.0 + abs(phys["entropy"]) + abs(entropy_t) + penalty
-                 + float(np.sum(P_t * np.abs(learn["log_probabilities"]))))
+        scale = (
+            1.0
+            + abs(phys["entropy"])
+            + abs(entropy_t)
+            + penalty
+            + float(np.sum(P_t * np.abs(learn["log_probabilities"])))
+        )
         # −H(P_t) and the Σ P_t log P_t inside the KL cancel exactly; what remains depends on
         # P* through H(P*) and t·Σ P* log p_W, and on W through log p_W and the penalty.
-        sensitivity = (float(np.sum((1 + (1 + t) * np.abs(log_star)) * errors["probabilities"]))
-                       + 2 * N * errors["logits"]
-                       + 2 * l2 * float(np.sum(np.abs(W))) * errors["weights"])
-        result &= close(phys["entropy"] - entropy_t, kl + (1 - t) * penalty,
-                        atol=4 * errors["gamma"] * scale + sensitivity)
+        sensitivity = (
+            float(np.sum((1 + (1 + t) * np.abs(log_star)) * errors["probabilities"]))
+            + 2 * N * errors["logits"]
+            + 2 * l2 * float(np.sum(np.abs(W))) * errors["weights"]
+        )
+        result &= close(
+            phys["entropy"] - entropy_t,
+            kl + (1 - t) * penalty,
+            atol=4 * errors["gamma"] * scale + sensitivity,
+        )
     return result
 
 
@@ -859,8 +970,11 @@ def check_multipliers(c: Correspondence, params: dict[str, Any]) -> Comparison:
     fitted, *_ = np.linalg.lstsq(X, log_p, rcond=None)
     singular = np.linalg.svd(X, compute_uv=False)
     error = errors["relative"] + 4 * errors["gamma"] * np.abs(log_p)
-    atol = (errors["weights"] + 2 * float(np.linalg.norm(error)) / singular[-1]
-            + 4 * errors["gamma"] * singular[0] / singular[-1] * float(np.max(np.abs(centred))))
+    atol = (
+        errors["weights"]
+        + 2 * float(np.linalg.norm(error)) / singular[-1]
+        + 4 * errors["gamma"] * singular[0] / singular[-1] * float(np.max(np.abs(centred)))
+    )
     return agree & close(fitted, centred, atol=atol)
 
 
@@ -875,22 +989,37 @@ def check_relaxation(c: Correspondence, params: dict[str, Any]) -> Comparison:
     P, W = phys["probabilities"], learn["weights"]
     errors = _error_model(X, T, l2, P, W)
     rounding = 4 * errors["gamma"] * (np.abs(X).T @ (P + T))
-    residual_atol = (np.abs(X).T @ errors["probabilities"] + l2 * errors["weights"]
-                     + errors["gradient"] + rounding)
+    residual_atol = (
+        np.abs(X).T @ errors["probabilities"]
+        + l2 * errors["weights"]
+        + errors["gradient"]
+        + rounding
+    )
     # Xᵀ(P* − P̃) = −l2·W*, compared as moments: model XᵀP* against data XᵀP̃ − l2·W*.
     data = phys["data_moments"]
     agree = close(data + phys["moment_residual"], data - l2 * W, atol=residual_atol)
     # The class sums are W's component along the gauge direction, where the curvature is l2.
     gauge = K * errors["gradient"] / l2 if l2 > 0 else 0.0
-    agree &= close(W, W - W.mean(axis=1, keepdims=True),
-                   atol=gauge / K + 4 * errors["gamma"] * float(np.max(np.abs(W))))
+    agree &= close(
+        W,
+        W - W.mean(axis=1, keepdims=True),
+        atol=gauge / K + 4 * errors["gamma"] * float(np.max(np.abs(W))),
+    )
     value = learn["nll"] + l2 * float(np.sum(W * W))
-    scale = (1.0 + abs(learn["nll"]) + abs(phys["entropy"]) + N * math.log(K)
-             + _logit_sum(X, W) + l2 * float(np.sum(W * W)))
+    scale = (
+        1.0
+        + abs(learn["nll"])
+        + abs(phys["entropy"])
+        + N * math.log(K)
+        + _logit_sum(X, W)
+        + l2 * float(np.sum(W * W))
+    )
     log_p = np.log(np.maximum(P, _FLOOR))
-    sensitivity = (float(np.sum((1 + np.abs(log_p)) * errors["probabilities"]))
-                   + 2 * N * errors["logits"]
-                   + 2 * l2 * float(np.sum(np.abs(W))) * errors["weights"])
+    sensitivity = (
+        float(np.sum((1 + np.abs(log_p)) * errors["probabilities"]))
+        + 2 * N * errors["logits"]
+        + 2 * l2 * float(np.sum(np.abs(W))) * errors["weights"]
+    )
     return agree & close(phys["entropy"], value, atol=4 * errors["gamma"] * scale + sensitivity)
 
 
@@ -915,9 +1044,17 @@ def check_separable(c: Correspondence, params: dict[str, Any]) -> Comparison:
     bound = N * (K - 1) * np.exp(-scales * margin)
     result &= at_most(nll, bound * (1 + 1e-12) + 1e-300, label="ray_nll")
     decreasing = bool(np.all(np.diff(nll) < 0) or np.all(nll[1:] == 0))
-    return Comparison(result.holds and decreasing, result.abs_error, result.rel_error,
-                      detail={"max_entropy": phys["entropy"], "margin": margin,
-                              "ray_nll": nll.tolist(), "ray_scales": scales.tolist()})
+    return Comparison(
+        result.holds and decreasing,
+        result.abs_error,
+        result.rel_error,
+        detail={
+            "max_entropy": phys["entropy"],
+            "margin": margin,
+            "ray_nll": nll.tolist(),
+            "ray_scales": scales.tolist(),
+        },
+    )
 
 
 def check_intercept_only(c: Correspondence, params: dict[str, Any]) -> Comparison:
@@ -947,8 +1084,9 @@ def check_intercept_only(c: Correspondence, params: dict[str, Any]) -> Compariso
 
 
 def _flipped_sign(c: Correspondence) -> Correspondence:
-    return c.with_learning(lambda p: _memo("logistic-flipped", p,
-                                           lambda q: _logistic(q, sign=-1.0)))
+    return c.with_learning(
+        lambda p: _memo("logistic-flipped", p, lambda q: _logistic(q, sign=-1.0))
+    )
 
 
 def _joint_entropy(c: Correspondence) -> Correspondence:
@@ -965,21 +1103,32 @@ def _mean_likelihood_c(c: Correspondence) -> Correspondence:
 
 
 def _constant_dropped(c: Correspondence) -> Correspondence:
-    return c.with_learning(lambda p: _memo("logistic-dropped", p,
-                                           lambda q: _logistic(q, drop_constant=True)))
+    return c.with_learning(
+        lambda p: _memo("logistic-dropped", p, lambda q: _logistic(q, drop_constant=True))
+    )
 
 
 def _constant_unpenalised(c: Correspondence) -> Correspondence:
-    return c.with_learning(lambda p: _memo("logistic-free", p,
-                                           lambda q: _logistic(q, free_constant=True)))
+    return c.with_learning(
+        lambda p: _memo("logistic-free", p, lambda q: _logistic(q, free_constant=True))
+    )
 
 
 # -- the correspondence ---------------------------------------------------------------------------
 
 _WORKED_FEATURES = [
-    [-1.5, 0.5, 1.0], [-1.0, -0.5, 1.0], [-2.0, 0.0, 1.0], [-0.5, 1.0, 1.0],
-    [1.0, 1.5, 1.0], [1.5, 0.5, 1.0], [0.5, 2.0, 1.0], [0.0, 0.5, 1.0],
-    [0.5, -1.5, 1.0], [1.0, -1.0, 1.0], [-0.5, -2.0, 1.0], [-1.0, -1.0, 1.0],
+    [-1.5, 0.5, 1.0],
+    [-1.0, -0.5, 1.0],
+    [-2.0, 0.0, 1.0],
+    [-0.5, 1.0, 1.0],
+    [1.0, 1.5, 1.0],
+    [1.5, 0.5, 1.0],
+    [0.5, 2.0, 1.0],
+    [0.0, 0.5, 1.0],
+    [0.5, -1.5, 1.0],
+    [1.0, -1.0, 1.0],
+    [-0.5, -2.0, 1.0],
+    [-1.0, -1.0, 1.0],
 ]
 _WORKED_LABELS = [0, 0, 0, 2, 1, 1, 1, 0, 2, 2, 2, 1]
 
@@ -987,15 +1136,34 @@ _WORKED_LABELS = [0, 0, 0, 2, 1, 1, 1, 0, 2, 2, 2, 1]
 #: column at feature scale 10 and l2 = 1e-3; K = 5 with a constant column 3 and l2 = 1.
 STRESS_EXAMPLES = (
     {"features": _WORKED_FEATURES, "labels": _WORKED_LABELS, "l2": 0.0},
-    {"features": [[-30.0], [-20.0], [-10.0], [-5.0], [5.0], [10.0], [20.0], [30.0]],
-     "labels": [0, 0, 1, 0, 1, 0, 1, 1], "l2": 1e-3},
-    {"features": [[-2.0, 3.0], [-1.5, 3.0], [-1.0, 3.0], [-0.5, 3.0], [0.0, 3.0], [0.5, 3.0],
-                  [1.0, 3.0], [1.5, 3.0], [2.0, 3.0], [2.5, 3.0]],
-     "labels": [0, 1, 0, 2, 1, 3, 2, 4, 3, 4], "l2": 1.0},
+    {
+        "features": [[-30.0], [-20.0], [-10.0], [-5.0], [5.0], [10.0], [20.0], [30.0]],
+        "labels": [0, 0, 1, 0, 1, 0, 1, 1],
+        "l2": 1e-3,
+    },
+    {
+        "features": [
+            [-2.0, 3.0],
+            [-1.5, 3.0],
+            [-1.0, 3.0],
+            [-0.5, 3.0],
+            [0.0, 3.0],
+            [0.5, 3.0],
+            [1.0, 3.0],
+            [1.5, 3.0],
+            [2.0, 3.0],
+            [2.5, 3.0],
+        ],
+        "labels": [0, 1, 0, 2, 1, 3, 2, 4, 3, 4],
+        "l2": 1.0,
+    },
 )
 
-_COUNTS_EXAMPLE = {"features": [[1.0]] * 50,
-                   "labels": [0] * 15 + [1] * 10 + [2] * 18 + [3] * 7, "l2": 0.0}
+_COUNTS_EXAMPLE = {
+    "features": [[1.0]] * 50,
+    "labels": [0] * 15 + [1] * 10 + [2] * 18 + [3] * 7,
+    "l2": 0.0,
+}
 
 MAXENT_LOGISTIC = Correspondence(
     id="maxent-logistic",
@@ -1005,8 +1173,7 @@ MAXENT_LOGISTIC = Correspondence(
         "Jaynes's principle: the P(y|xᵢ) of largest conditional entropy whose feature–class "
         "moments Σᵢ xᵢ P(y|xᵢ) equal the data's, the constraints relaxed by a Gaussian prior "
         "of precision l2 on their multipliers.",
-        ("probabilities", "entropy", "objective", "multipliers", "moment_residual",
-         "data_moments"),
+        ("probabilities", "entropy", "objective", "multipliers", "moment_residual", "data_moments"),
         maximum_entropy,
     ),
     learning=LearningMethod(
@@ -1024,87 +1191,139 @@ MAXENT_LOGISTIC = Correspondence(
     strategy=maxent_strategy,
     identities=(
         Identity(
-            "duality-gap-decomposition", "exact", check_duality_gap,
+            "duality-gap-decomposition",
+            "exact",
+            check_duality_gap,
             "atol (d + n·K + 10)·eps·scale, scale = 1 + |NLL| + |H| + KL + Σᵢ max_y|zᵢ_y| + "
             "n·log K + Σ|W|∘(|X|ᵀ(P + P̃))",
             "An algebraic identity at any P and W, checked at four fixed trial pairs without an "
             "optimiser: every term is a sum of n·K products of length d, whose rounding is "
-            "bounded by Higham's γ times the sum of the absolute terms."),
+            "bounded by Higham's γ times the sum of the absolute terms.",
+        ),
         Identity(
-            "moment-matching", "exact", check_moment_matching,
+            "moment-matching",
+            "exact",
+            check_moment_matching,
             "atol 4γ·(|X|ᵀ(p_W + P̃)·(1 + 2·max|z|) + l2·|W|) per moment, γ = (n + d + 10)·eps",
             "The learning side stops at a rounding-level gradient; the factor (1 + 2·max|z|) is "
-            "the relative error of softmax probabilities at logits z."),
+            "the relative error of softmax probabilities at logits z.",
+        ),
         Identity(
-            "strong-duality", "exact", check_strong_duality,
+            "strong-duality",
+            "exact",
+            check_strong_duality,
             "values: atol 4γ·(1 + |loss| + |H| + n·log K + Σᵢ max|zᵢ| + Σ|W|∘(|X|ᵀ(P + P̃)) + "
             "l2‖W‖²) + g·δW; probabilities: atol P*·(2δz + 4γ(1 + 2max|z|))",
             "Both optima are reached to a rounding-level gradient g = γ·‖|X|ᵀ(P + P̃)(1 + "
             "2max|z|) + l2|W|‖. Through the smallest curvature λ of the multipliers' problem "
             "(computed for each example) that is δW = 2g/λ in the weights and δz = max‖xᵢ‖·δW "
             "in every logit, a relative error 2δz in every probability; the values are "
-            "stationary, so only g·δW enters them."),
+            "stationary, so only g·δW enters them.",
+        ),
         Identity(
-            "pythagorean-identity", "exact", check_pythagorean,
-            "atol 4γ·scale + Σ(1 + (1 + t)|log P*|)·δP + 2n·δz + 2·l2‖W‖₁·δW, at t = 0, 0.5, "
-            "0.9",
+            "pythagorean-identity",
+            "exact",
+            check_pythagorean,
+            "atol 4γ·scale + Σ(1 + (1 + t)|log P*|)·δP + 2n·δz + 2·l2‖W‖₁·δW, at t = 0, 0.5, 0.9",
             "Entropies and KL divergences are not stationary in P: the first-order sensitivity "
-            "to the optimisers' errors δP, δz, δW (as in strong-duality), plus rounding."),
+            "to the optimisers' errors δP, δz, δW (as in strong-duality), plus rounding.",
+        ),
         Identity(
-            "multipliers-are-weights", "exact", check_multipliers,
+            "multipliers-are-weights",
+            "exact",
+            check_multipliers,
             "KKT multipliers: atol δW; least squares: atol δW + 2‖δlog P*‖/σ_min(X) + "
             "4γ·cond(X)·max|W|, δlog P* = 2δz + 4γ(1 + 2max|z| + |log P*|)",
             "Both are class-centred (the gauge the prior fixes). The regression of the "
             "log-probabilities on X amplifies their errors by 1/σ_min(X); it is skipped where "
-            "a probability is below the 1e-300 floor."),
+            "a probability is below the 1e-300 floor.",
+        ),
         Identity(
-            "l2-prior-relaxes-constraints", "exact", check_relaxation,
+            "l2-prior-relaxes-constraints",
+            "exact",
+            check_relaxation,
             "l2·W*: atol |X|ᵀδP + l2·δW + g + 4γ·|X|ᵀ(P + P̃); class sums: atol g/l2 + "
             "4γ·max|W|; entropy: as pythagorean-identity",
             "First-order propagation of the optimisers' errors (see strong-duality); the class "
             "sums are W's component along the gauge direction, where the curvature is l2, so a "
-            "rounding-level gradient g moves them by g/l2."),
+            "rounding-level gradient g moves them by g/l2.",
+        ),
         Identity(
-            "separable-labels-no-finite-mle", "exact", check_separable,
+            "separable-labels-no-finite-mle",
+            "exact",
+            check_separable,
             "max H ≤ 1e-8 and ‖P* − P̃‖∞ ≤ 1e-6; NLL(t·W_sep) ≤ n(K − 1)e^(−t·m) and strictly "
             "decreasing for t = 1, 2, …, 64",
             "The bound is exact for a separator with margin m > 0. When a linear program over "
             "P finds no feasible mass off the labels, the maximum-entropy side returns P̃ "
             "exactly; otherwise its quadratic-penalty continuation has entropy error ~l2. 1e-8 "
             "and 1e-6 are the spec's bounds.",
-            strategy=separable_strategy, max_examples=10,
-            examples=({"features": [[-2.0, 1.0], [-1.0, 1.0], [1.0, 1.0], [2.0, 1.0],
-                                    [3.0, 1.0], [-3.0, 1.0]],
-                       "labels": [0, 0, 1, 1, 1, 0], "l2": 0.0,
-                       "ray_scales": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]},)),
+            strategy=separable_strategy,
+            max_examples=10,
+            examples=(
+                {
+                    "features": [
+                        [-2.0, 1.0],
+                        [-1.0, 1.0],
+                        [1.0, 1.0],
+                        [2.0, 1.0],
+                        [3.0, 1.0],
+                        [-3.0, 1.0],
+                    ],
+                    "labels": [0, 0, 1, 1, 1, 0],
+                    "l2": 0.0,
+                    "ray_scales": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+                },
+            ),
+        ),
         Identity(
-            "intercept-only-class-frequencies", "exact", check_intercept_only,
+            "intercept-only-class-frequencies",
+            "exact",
+            check_intercept_only,
             "probabilities: atol 16·eps·K·(1 + max|log-odds|); log-odds: atol 64·(n + 10)·eps/"
             "min(n_y/n) + 16·eps·max|log-odds|",
             "A closed form: the curvature of the intercept-only problem is n·c²·p(1 − p), so a "
             "rounding-level gradient moves the log-odds by ~eps/min p.",
-            strategy=intercept_only_strategy, max_examples=20,
-            examples=(_COUNTS_EXAMPLE,
-                      {"features": [[0.5]] * 9, "labels": [1, 0, 1, 1, 0, 1, 1, 1, 1],
-                       "l2": 0.0})),
+            strategy=intercept_only_strategy,
+            max_examples=20,
+            examples=(
+                _COUNTS_EXAMPLE,
+                {"features": [[0.5]] * 9, "labels": [1, 0, 1, 1, 0, 1, 1, 1, 1], "l2": 0.0},
+            ),
+        ),
     ),
     mutants=(
-        Mutant("multiplier-sign-flipped", "the model is p ∝ exp(−xᵀW) (sign of the multiplier "
-               "flipped)", _flipped_sign,
-               ("multipliers-are-weights", "duality-gap-decomposition")),
-        Mutant("joint-instead-of-conditional-entropy",
-               "the entropy of p(x, y) = P_iy/n is maximised instead of the conditional entropy",
-               _joint_entropy, ("strong-duality",)),
-        Mutant("mean-likelihood-c-mapping",
-               "C = n/l2: the penalty l2 taken as l2/n, as for a mean (not summed) likelihood",
-               _mean_likelihood_c, ("strong-duality", "l2-prior-relaxes-constraints")),
-        Mutant("constant-column-dropped",
-               "the learner drops the user's constant column (as if it fitted its own intercept)",
-               _constant_dropped, ("moment-matching", "intercept-only-class-frequencies")),
-        Mutant("constant-column-unpenalised",
-               "the constant column's weights are left out of the penalty (an intercept "
-               "treated as scikit-learn treats fit_intercept)",
-               _constant_unpenalised, ("l2-prior-relaxes-constraints", "strong-duality")),
+        Mutant(
+            "multiplier-sign-flipped",
+            "the model is p ∝ exp(−xᵀW) (sign of the multiplier flipped)",
+            _flipped_sign,
+            ("multipliers-are-weights", "duality-gap-decomposition"),
+        ),
+        Mutant(
+            "joint-instead-of-conditional-entropy",
+            "the entropy of p(x, y) = P_iy/n is maximised instead of the conditional entropy",
+            _joint_entropy,
+            ("strong-duality",),
+        ),
+        Mutant(
+            "mean-likelihood-c-mapping",
+            "C = n/l2: the penalty l2 taken as l2/n, as for a mean (not summed) likelihood",
+            _mean_likelihood_c,
+            ("strong-duality", "l2-prior-relaxes-constraints"),
+        ),
+        Mutant(
+            "constant-column-dropped",
+            "the learner drops the user's constant column (as if it fitted its own intercept)",
+            _constant_dropped,
+            ("moment-matching", "intercept-only-class-frequencies"),
+        ),
+        Mutant(
+            "constant-column-unpenalised",
+            "the constant column's weights are left out of the penalty (an intercept "
+            "treated as scikit-learn treats fit_intercept)",
+            _constant_unpenalised,
+            ("l2-prior-relaxes-constraints", "strong-duality"),
+        ),
     ),
 )
 

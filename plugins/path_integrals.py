@@ -128,8 +128,10 @@ def gaussian_path_integral(params: dict[str, Any]) -> dict[str, Any]:
     classical = vt.T @ (source_modes / stiffness)
     residual = targets - design @ classical
     classical_action = (
-        float(residual @ residual) / (2 * noise) + alpha * float(classical @ classical) / 2
-        + n / 2 * (LOG_2PI + math.log(noise)) - d / 2 * (math.log(alpha) - LOG_2PI)
+        float(residual @ residual) / (2 * noise)
+        + alpha * float(classical @ classical) / 2
+        + n / 2 * (LOG_2PI + math.log(noise))
+        - d / 2 * (math.log(alpha) - LOG_2PI)
     )
     log_det = float(np.sum(np.log(stiffness))) + free_modes * math.log(alpha)
     one_loop = d / 2 * LOG_2PI - log_det / 2  # Σ_k ½ log(2π/λ_k)
@@ -217,8 +219,9 @@ def bayesian_linear_regression(params: dict[str, Any], *, expand_at: str = "map"
     covariance = noise * np.eye(n) + scaled @ scaled.T
     factor, _ = cho_factor(covariance, lower=True)
     whitened = solve_triangular(factor, targets, lower=True)
-    log_evidence = (-0.5 * float(whitened @ whitened) - float(np.sum(np.log(np.diag(factor))))
-                    - n / 2 * LOG_2PI)
+    log_evidence = (
+        -0.5 * float(whitened @ whitened) - float(np.sum(np.log(np.diag(factor)))) - n / 2 * LOG_2PI
+    )
 
     sigma = math.sqrt(noise)
     augmented = np.vstack([design / sigma, math.sqrt(alpha) * np.eye(d)])
@@ -311,20 +314,32 @@ def model_from_action(params: dict[str, Any]) -> dict[str, Any]:
 # -- parameters, validation and strategies -------------------------------------------------------
 
 DESIGN = Parameter(
-    "design", "design matrix X: one row per observation, one column per weight", "finite reals",
-    shape="(n, d)", ndim=2,
+    "design",
+    "design matrix X: one row per observation, one column per weight",
+    "finite reals",
+    shape="(n, d)",
+    ndim=2,
 )
 TARGETS = Parameter(
-    "targets", "observed targets y, one per row of the design", "finite reals",
-    shape="(n,)", ndim=1,
+    "targets",
+    "observed targets y, one per row of the design",
+    "finite reals",
+    shape="(n,)",
+    ndim=1,
 )
 PRIOR_PRECISION = Parameter(
-    "prior_precision", "α: the weights' prior is N(0, I/α); the mass term of the action",
-    "α > 0", minimum=0.0, exclusive=True,
+    "prior_precision",
+    "α: the weights' prior is N(0, I/α); the mass term of the action",
+    "α > 0",
+    minimum=0.0,
+    exclusive=True,
 )
 NOISE_VARIANCE = Parameter(
-    "noise_variance", "σ²: the variance of the Gaussian observation noise", "σ² > 0",
-    minimum=0.0, exclusive=True,
+    "noise_variance",
+    "σ²: the variance of the Gaussian observation noise",
+    "σ² > 0",
+    minimum=0.0,
+    exclusive=True,
 )
 
 
@@ -376,7 +391,8 @@ def validate_linear_gaussian(values: dict[str, Any]) -> None:
         fit = float(np.sum((targets / math.sqrt(values["noise_variance"])) ** 2))
     if not math.isfinite(fit):
         raise ParameterError(
-            "targets", "are too large for the noise variance: ‖y‖²/σ² overflows float64")
+            "targets", "are too large for the noise variance: ‖y‖²/σ² overflows float64"
+        )
 
 
 def linear_gaussian_strategy() -> Any:
@@ -413,8 +429,12 @@ def linear_gaussian_strategy() -> Any:
         else:
             weights = draw(arrays(np.float64, d, elements=st.floats(-3, 3, **finite)))
             targets = design @ weights * scale
-        params = {"design": design.tolist(), "targets": targets.tolist(),
-                  "prior_precision": alpha, "noise_variance": noise}
+        params = {
+            "design": design.tolist(),
+            "targets": targets.tolist(),
+            "prior_precision": alpha,
+            "noise_variance": noise,
+        }
         assume(conditioning(params)["kappa"] <= MAX_CONDITIONING)
         return params
 
@@ -437,9 +457,15 @@ def beta_prior_strategy() -> Any:
     from hypothesis import strategies as st
 
     return st.builds(
-        lambda m, a, b: {"family": BETA, "success_fraction": m / 10, "prior_a": 10.0**a,
-                         "prior_b": 10.0**b},
-        st.integers(1, 9), st.floats(math.log10(0.5), 1.0), st.floats(math.log10(0.5), 1.0),
+        lambda m, a, b: {
+            "family": BETA,
+            "success_fraction": m / 10,
+            "prior_a": 10.0**a,
+            "prior_b": 10.0**b,
+        },
+        st.integers(1, 9),
+        st.floats(math.log10(0.5), 1.0),
+        st.floats(math.log10(0.5), 1.0),
     )
 
 
@@ -449,9 +475,15 @@ def non_quadratic_action_strategy() -> Any:
     from hypothesis import strategies as st
 
     return st.builds(
-        lambda q, n: {"family": BETA, "success_fraction": q, "prior_a": 1.0, "prior_b": 1.0,
-                      "hbar": 1.0 / n},
-        st.floats(0.1, 0.9), st.integers(10, 10_000),
+        lambda q, n: {
+            "family": BETA,
+            "success_fraction": q,
+            "prior_a": 1.0,
+            "prior_b": 1.0,
+            "hbar": 1.0 / n,
+        },
+        st.floats(0.1, 0.9),
+        st.integers(10, 10_000),
     )
 
 
@@ -465,8 +497,9 @@ LAPLACE_BOUNDARIES = (
         "exp(−S/ħ); the cubic and quartic terms of the Beta integral's action add the two-loop "
         "term c₁ħ = [5S₃²/(24S₂³) − S₄/(8S₂²)]/n to log Z (−0.75/n at q = 1/2: the Laplace "
         "evidence of 5 successes in 10 trials is off by about 0.07).",
-        examples=({"family": BETA, "success_fraction": 0.5, "prior_a": 1.0, "prior_b": 1.0,
-                   "hbar": 0.1},),
+        examples=(
+            {"family": BETA, "success_fraction": 0.5, "prior_a": 1.0, "prior_b": 1.0, "hbar": 0.1},
+        ),
     ),
 )
 
@@ -483,15 +516,31 @@ WORKED_EXAMPLE = {
 # (strong shrinkage: the MLE is far from the MAP); d > n (modes the data do not see); n = d = 1;
 # κ close to 1e8; a target vector fitted exactly by tiny noise.
 STRESS_EXAMPLES = (
-    {"design": [[1.0, -1.0], [1.0, 0.0], [1.0, 1.0], [1.0, 2.0]], "targets": [3.0, 5.0, 6.0, 8.5],
-     "prior_precision": 1000.0, "noise_variance": 0.1},
-    {"design": [[0.5, 2.0, -1.0, 0.0], [1.5, -0.5, 0.25, 3.0]], "targets": [1.0, -2.0],
-     "prior_precision": 0.01, "noise_variance": 2.0},
+    {
+        "design": [[1.0, -1.0], [1.0, 0.0], [1.0, 1.0], [1.0, 2.0]],
+        "targets": [3.0, 5.0, 6.0, 8.5],
+        "prior_precision": 1000.0,
+        "noise_variance": 0.1,
+    },
+    {
+        "design": [[0.5, 2.0, -1.0, 0.0], [1.5, -0.5, 0.25, 3.0]],
+        "targets": [1.0, -2.0],
+        "prior_precision": 0.01,
+        "noise_variance": 2.0,
+    },
     {"design": [[2.0]], "targets": [-3.0], "prior_precision": 4.0, "noise_variance": 0.25},
-    {"design": [[100.0, 0.0], [0.0, 1.0], [100.0, 1.0]], "targets": [1.0, 2.0, 3.0],
-     "prior_precision": 0.02, "noise_variance": 0.0125},
-    {"design": [[1.0, 0.1], [1.0, 0.2], [1.0, 0.3], [1.0, 0.4], [1.0, 0.5]],
-     "targets": [0.52, 0.54, 0.56, 0.58, 0.60], "prior_precision": 1e-3, "noise_variance": 1e-3},
+    {
+        "design": [[100.0, 0.0], [0.0, 1.0], [100.0, 1.0]],
+        "targets": [1.0, 2.0, 3.0],
+        "prior_precision": 0.02,
+        "noise_variance": 0.0125,
+    },
+    {
+        "design": [[1.0, 0.1], [1.0, 0.2], [1.0, 0.3], [1.0, 0.4], [1.0, 0.5]],
+        "targets": [0.52, 0.54, 0.56, 0.58, 0.60],
+        "prior_precision": 1e-3,
+        "noise_variance": 1e-3,
+    },
 )
 
 BETA_UNIFORM_EXAMPLES = tuple(
@@ -521,12 +570,14 @@ def check_laplace_exact(c: Correspondence, params: dict[str, Any]) -> Comparison
     exact = learn["log_evidence"]
     if _is_beta(params):
         atol = 1e-12 * (1 + abs(float(exact)))  # log B and the saddle terms round to ~eps·n
-        return (close(phys["one_loop_log_z"], exact, atol=atol)
-                & close(learn["laplace_log_evidence"], exact, atol=atol))
+        return close(phys["one_loop_log_z"], exact, atol=atol) & close(
+            learn["laplace_log_evidence"], exact, atol=atol
+        )
     kappa = conditioning(params)["kappa"]
     atol = max(1e-12, 10 * EPS * kappa) * (1 + abs(exact))
-    return (close(phys["log_partition_function"], exact, atol=atol)
-            & close(learn["laplace_log_evidence"], exact, atol=atol))
+    return close(phys["log_partition_function"], exact, atol=atol) & close(
+        learn["laplace_log_evidence"], exact, atol=atol
+    )
 
 
 def _data_misfit(params: dict[str, Any], classical_action: float) -> float:
@@ -565,8 +616,13 @@ def check_classical_solution(c: Correspondence, params: dict[str, Any]) -> Compa
     cond = conditioning(params)
     w = np.asarray(phys["classical_solution"])
     residual = _norm(targets) / math.sqrt(noise)
-    atol = (10 * (n + d) * EPS * math.sqrt(cond["condition"])
-            * (_norm(w) + residual / math.sqrt(cond["stiffness_min"])))
+    atol = (
+        10
+        * (n + d)
+        * EPS
+        * math.sqrt(cond["condition"])
+        * (_norm(w) + residual / math.sqrt(cond["stiffness_min"]))
+    )
     return _close_normwise(learn["map_estimate"], w, atol=atol)
 
 
@@ -585,8 +641,13 @@ def check_classical_action(c: Correspondence, params: dict[str, Any]) -> Compari
     design, _, alpha, noise = _linear_gaussian(params)
     n, d = design.shape
     action = phys["classical_action"]
-    terms = (1 + abs(action) + _data_misfit(params, action) / 2
-             + n / 2 * abs(LOG_2PI + math.log(noise)) + d / 2 * abs(math.log(alpha) - LOG_2PI))
+    terms = (
+        1
+        + abs(action)
+        + _data_misfit(params, action) / 2
+        + n / 2 * abs(LOG_2PI + math.log(noise))
+        + d / 2 * abs(math.log(alpha) - LOG_2PI)
+    )
     negative_log_joint = -(learn["log_likelihood_at_map"] + learn["log_prior_at_map"])
     return close(negative_log_joint, action, atol=32 * EPS * terms)
 
@@ -603,8 +664,9 @@ def check_one_loop(c: Correspondence, params: dict[str, Any]) -> Comparison:
     # MacKay's Occam factor is the prior density at the MAP times this posterior volume.
     prior = learn["log_prior_at_map"]
     occam = learn["log_occam_factor"] - prior
-    return (close(volume, phys["one_loop"], atol=atol)
-            & close(occam, phys["one_loop"], atol=atol + 4 * EPS * abs(prior)))
+    return close(volume, phys["one_loop"], atol=atol) & close(
+        occam, phys["one_loop"], atol=atol + 4 * EPS * abs(prior)
+    )
 
 
 # -- identities: the Beta–Bernoulli family (limits ħ = 1/n → 0) ----------------------------------
@@ -620,16 +682,18 @@ def _beta_sweep(c: Correspondence, params: dict[str, Any]) -> tuple[Any, dict, d
     return trials, phys, learn
 
 
-def _limit_report(trials: Any, scaled: Any, expected: float, bound: Any,
-                  rounding: Any) -> Comparison:
+def _limit_report(
+    trials: Any, scaled: Any, expected: float, bound: Any, rounding: Any
+) -> Comparison:
     """|n·r_n − c₁| ≤ bound_n at every n; reports the coefficient, its extrapolation, the rate."""
     import numpy as np
 
     deviation = np.abs(scaled - expected)
     holds = bool(np.all(deviation <= bound + rounding))
     tail = slice(len(trials) // 2, None)  # the asymptotic half of the sweep, n ≥ 160
-    slope = float(np.polyfit(np.log(trials[tail]), np.log(np.maximum(deviation[tail], 1e-300)),
-                             1)[0])
+    slope = float(
+        np.polyfit(np.log(trials[tail]), np.log(np.maximum(deviation[tail], 1e-300)), 1)[0]
+    )
     return Comparison(
         holds,
         abs_error=float(deviation[-1]),
@@ -678,8 +742,9 @@ def check_beta_laplace(c: Correspondence, params: dict[str, Any]) -> Comparison:
     trials, phys, learn = _beta_sweep(c, params)
     laplace = np.asarray(learn["laplace_log_evidence"])
     scaled = trials * (np.asarray(learn["log_evidence"]) - laplace)
-    constant = prior_shift_constant(params["success_fraction"], params["prior_a"],
-                                    params["prior_b"])
+    constant = prior_shift_constant(
+        params["success_fraction"], params["prior_a"], params["prior_b"]
+    )
     rounding = 16 * EPS * trials * (1 + np.abs(laplace))
     return _limit_report(trials, scaled, phys["loop_coefficient"], constant / trials, rounding)
 
@@ -694,18 +759,27 @@ def _dimension(params: dict[str, Any]) -> int:
 
 
 def _laplace_without_log_determinant(c: Correspondence) -> Correspondence:
-    return c.with_learning_patch(lambda p, o: {
-        "laplace_log_evidence": o["laplace_log_evidence"] + o["hessian_log_determinant"] / 2})
+    return c.with_learning_patch(
+        lambda p, o: {
+            "laplace_log_evidence": o["laplace_log_evidence"] + o["hessian_log_determinant"] / 2
+        }
+    )
 
 
 def _laplace_log_determinant_plus(c: Correspondence) -> Correspondence:
-    return c.with_learning_patch(lambda p, o: {
-        "laplace_log_evidence": o["laplace_log_evidence"] + o["hessian_log_determinant"]})
+    return c.with_learning_patch(
+        lambda p, o: {
+            "laplace_log_evidence": o["laplace_log_evidence"] + o["hessian_log_determinant"]
+        }
+    )
 
 
 def _laplace_without_2pi(c: Correspondence) -> Correspondence:
-    return c.with_learning_patch(lambda p, o: {
-        "laplace_log_evidence": o["laplace_log_evidence"] - _dimension(p) / 2 * LOG_2PI})
+    return c.with_learning_patch(
+        lambda p, o: {
+            "laplace_log_evidence": o["laplace_log_evidence"] - _dimension(p) / 2 * LOG_2PI
+        }
+    )
 
 
 def _laplace_at_mle(c: Correspondence) -> Correspondence:
@@ -744,21 +818,25 @@ def _loop_coefficient_patch(coefficient: Any) -> Any:
         import numpy as np
 
         c1 = float(coefficient(*o["action_derivatives"]))
-        return {"loop_coefficient": c1,
-                "two_loop_log_z": o["one_loop_log_z"] + np.asarray(p["hbar"]) * c1}
+        return {
+            "loop_coefficient": c1,
+            "two_loop_log_z": o["one_loop_log_z"] + np.asarray(p["hbar"]) * c1,
+        }
 
     return patch
 
 
 def _sunset_missing(c: Correspondence) -> Correspondence:
     """c₁ = S₃²/(8S₂³) − S₄/(8S₂²): the sunset diagram S₃²G³/12 dropped."""
-    return c.with_physics_patch(_loop_coefficient_patch(
-        lambda s2, s3, s4: s3**2 / (8 * s2**3) - s4 / (8 * s2**2)))
+    return c.with_physics_patch(
+        _loop_coefficient_patch(lambda s2, s3, s4: s3**2 / (8 * s2**3) - s4 / (8 * s2**2))
+    )
 
 
 def _loop_correction_sign(c: Correspondence) -> Correspondence:
-    return c.with_physics_patch(_loop_coefficient_patch(
-        lambda s2, s3, s4: -two_loop_coefficient(s2, s3, s4)))
+    return c.with_physics_patch(
+        _loop_coefficient_patch(lambda s2, s3, s4: -two_loop_coefficient(s2, s3, s4))
+    )
 
 
 def _precision_as_variance(c: Correspondence) -> Correspondence:
@@ -780,17 +858,31 @@ PATH_INTEGRAL_LAPLACE = Correspondence(
         "Euclidean path integral, saddle-point expansion",
         "Z = ∫ exp(−S(w)/ħ) dw: the classical solution, the one-loop fluctuation determinant and "
         "the two-loop vacuum diagrams.",
-        ("log_partition_function", "classical_solution", "classical_action", "one_loop",
-         "fluctuation_log_determinant", "propagator", "mode_stiffnesses"),
+        (
+            "log_partition_function",
+            "classical_solution",
+            "classical_action",
+            "one_loop",
+            "fluctuation_log_determinant",
+            "propagator",
+            "mode_stiffnesses",
+        ),
         path_integral,
     ),
     learning=LearningMethod(
         "Bayesian evidence and the Laplace approximation",
         "The marginal likelihood p(D) of a Bayesian model, exactly and by a Gaussian fitted at "
         "the posterior mode (MAP, Hessian, Occam factor).",
-        ("log_evidence", "laplace_log_evidence", "map_estimate", "posterior_covariance",
-         "log_likelihood_at_map", "log_prior_at_map", "log_occam_factor",
-         "hessian_log_determinant"),
+        (
+            "log_evidence",
+            "laplace_log_evidence",
+            "map_estimate",
+            "posterior_covariance",
+            "log_likelihood_at_map",
+            "log_prior_at_map",
+            "log_occam_factor",
+            "hessian_log_determinant",
+        ),
         bayesian_evidence,
     ),
     parameters=(DESIGN, TARGETS, PRIOR_PRECISION, NOISE_VARIANCE),
@@ -802,40 +894,52 @@ PATH_INTEGRAL_LAPLACE = Correspondence(
     boundaries=LAPLACE_BOUNDARIES,
     identities=(
         Identity(
-            "laplace-is-exact-for-gaussians", "exact", check_laplace_exact,
+            "laplace-is-exact-for-gaussians",
+            "exact",
+            check_laplace_exact,
             "atol max(1e-12, 10·eps·κ)·(1 + |log p(y)|), κ = ‖X‖₂²/(ασ²)",
             "The n × n Cholesky of σ²I + XXᵀ/α (condition ≤ 1 + κ) loses up to eps·κ relative "
             "in yᵀC⁻¹y; the SVD and QR routes of the other two are better conditioned. Spec 5A "
             "observed 1.3e-9·(1 + |log Z|) at κ ≤ 1e8.",
         ),
         Identity(
-            "classical-solution-is-map", "exact", check_classical_solution,
+            "classical-solution-is-map",
+            "exact",
+            check_classical_solution,
             "atol 10·(n + d)·eps·√cond(A)·(‖w*‖ + ‖y‖/(σ·√λ_min(A)))",
             "Least-squares perturbation theory for the QR solve of [X/σ; √α·I]w ≈ [y/σ; 0] "
             "(condition √cond(A), residual at most ‖y‖/σ); (n + d)·eps is the Householder "
             "backward error. The SVD side is more accurate.",
         ),
         Identity(
-            "propagator-is-posterior-covariance", "exact", check_propagator,
+            "propagator-is-posterior-covariance",
+            "exact",
+            check_propagator,
             "atol 10·(n + d)·eps·cond(A)/λ_min(A) per entry",
             "R⁻¹R⁻ᵀ inverts H = RᵀR: its error is eps·cond(A)·‖A⁻¹‖₂ with ‖A⁻¹‖₂ = 1/λ_min, times "
             "the backward-error factor n + d of QR.",
         ),
         Identity(
-            "classical-action-is-map-loss", "exact", check_classical_action,
+            "classical-action-is-map-loss",
+            "exact",
+            check_classical_action,
             "atol 32·eps·(1 + |S*| + q/2 + (n/2)|log 2πσ²| + (d/2)|log(α/2π)|)",
             "S is stationary at w*, so the two solutions' difference enters only at second "
             "order; what remains is the rounding of a sum of terms of these magnitudes.",
         ),
         Identity(
-            "one-loop-is-posterior-volume", "exact", check_one_loop,
+            "one-loop-is-posterior-volume",
+            "exact",
+            check_one_loop,
             "atol 16·eps·((n + d)·√cond(A) + d·max|log λ|) (+ 4·eps·|log p(w*)| for the Occam "
             "form)",
             "log det H = 2Σ log|R_ii| inherits the QR backward error relative to √cond(A); the "
             "sum of d logarithms rounds relative to their size.",
         ),
         Identity(
-            "two-loop-correction-beta-integral", "limit", check_beta_two_loop,
+            "two-loop-correction-beta-integral",
+            "limit",
+            check_beta_two_loop,
             "|n·(log B(nq+1, n(1−q)+1) − one-loop) − c₁| ≤ 2/n for n = 10, 20, …, 1280",
             "The constant 2 is empirical (spec 5A, LA-2): the worst n·|n·r_n − c₁| seen over "
             "q ∈ [0.1, 0.9] is 0.50. Rounding, 16·eps·n·(1 + |log Z|), is added.",
@@ -843,7 +947,9 @@ PATH_INTEGRAL_LAPLACE = Correspondence(
             examples=BETA_UNIFORM_EXAMPLES,
         ),
         Identity(
-            "laplace-error-is-two-loop-term", "limit", check_beta_laplace,
+            "laplace-error-is-two-loop-term",
+            "limit",
+            check_beta_laplace,
             "|n·(log p(D) − Laplace) − c₁(q)| ≤ K/n for n = 10, …, 1280, K = 2 + 2(|s·c₁(q)| + "
             "|c₁′(q)|·|a − 1 − qs|), s = a + b − 2",
             "The prior shifts the mode by O(1/n) and the effective sample size by s: the "
@@ -854,28 +960,60 @@ PATH_INTEGRAL_LAPLACE = Correspondence(
         ),
     ),
     mutants=(
-        Mutant("laplace-without-log-determinant", "Laplace evidence without −½ log det H",
-               _laplace_without_log_determinant,
-               ("laplace-is-exact-for-gaussians", "laplace-error-is-two-loop-term")),
-        Mutant("laplace-log-determinant-plus-sign", "Laplace evidence with +½ log det H",
-               _laplace_log_determinant_plus, ("laplace-is-exact-for-gaussians",)),
-        Mutant("laplace-without-2pi", "Laplace evidence without the (d/2) log 2π",
-               _laplace_without_2pi, ("laplace-is-exact-for-gaussians",)),
-        Mutant("laplace-at-mle", "Laplace expansion about the maximum-likelihood weights "
-               "instead of the MAP", _laplace_at_mle, ("laplace-is-exact-for-gaussians",)),
-        Mutant("gaussian-integral-without-2pi", "one-loop term −½ log det A instead of "
-               "−½ log det(A/2π)", _gaussian_integral_without_2pi,
-               ("laplace-is-exact-for-gaussians", "one-loop-is-posterior-volume")),
-        Mutant("one-loop-without-hbar", "fluctuation determinant of S″ instead of S″/ħ",
-               _one_loop_without_hbar, ("two-loop-correction-beta-integral",)),
-        Mutant("two-loop-without-sunset", "c₁ = S₃²/(8S₂³) − S₄/(8S₂²): the sunset diagram "
-               "dropped", _sunset_missing,
-               ("two-loop-correction-beta-integral", "laplace-error-is-two-loop-term")),
-        Mutant("two-loop-wrong-sign", "c₁ with the wrong sign", _loop_correction_sign,
-               ("two-loop-correction-beta-integral", "laplace-error-is-two-loop-term")),
-        Mutant("prior-precision-as-variance", "marginal covariance σ²I + α·XXᵀ (α used as the "
-               "prior variance)", _precision_as_variance,
-               ("laplace-is-exact-for-gaussians",)),
+        Mutant(
+            "laplace-without-log-determinant",
+            "Laplace evidence without −½ log det H",
+            _laplace_without_log_determinant,
+            ("laplace-is-exact-for-gaussians", "laplace-error-is-two-loop-term"),
+        ),
+        Mutant(
+            "laplace-log-determinant-plus-sign",
+            "Laplace evidence with +½ log det H",
+            _laplace_log_determinant_plus,
+            ("laplace-is-exact-for-gaussians",),
+        ),
+        Mutant(
+            "laplace-without-2pi",
+            "Laplace evidence without the (d/2) log 2π",
+            _laplace_without_2pi,
+            ("laplace-is-exact-for-gaussians",),
+        ),
+        Mutant(
+            "laplace-at-mle",
+            "Laplace expansion about the maximum-likelihood weights instead of the MAP",
+            _laplace_at_mle,
+            ("laplace-is-exact-for-gaussians",),
+        ),
+        Mutant(
+            "gaussian-integral-without-2pi",
+            "one-loop term −½ log det A instead of −½ log det(A/2π)",
+            _gaussian_integral_without_2pi,
+            ("laplace-is-exact-for-gaussians", "one-loop-is-posterior-volume"),
+        ),
+        Mutant(
+            "one-loop-without-hbar",
+            "fluctuation determinant of S″ instead of S″/ħ",
+            _one_loop_without_hbar,
+            ("two-loop-correction-beta-integral",),
+        ),
+        Mutant(
+            "two-loop-without-sunset",
+            "c₁ = S₃²/(8S₂³) − S₄/(8S₂²): the sunset diagram dropped",
+            _sunset_missing,
+            ("two-loop-correction-beta-integral", "laplace-error-is-two-loop-term"),
+        ),
+        Mutant(
+            "two-loop-wrong-sign",
+            "c₁ with the wrong sign",
+            _loop_correction_sign,
+            ("two-loop-correction-beta-integral", "laplace-error-is-two-loop-term"),
+        ),
+        Mutant(
+            "prior-precision-as-variance",
+            "marginal covariance σ²I + α·XXᵀ (α used as the prior variance)",
+            _precision_as_variance,
+            ("laplace-is-exact-for-gaussians",),
+        ),
     ),
 )
 
@@ -927,8 +1065,16 @@ def _coth_plus_one(x: float) -> float:
 
 
 def lattice_propagator(
-    mass: float, hbar: float, frequency: float, duration: float, steps: int, start: float,
-    end: float, *, kinetic: str = "eps", rule: str = "trapezoid",
+    mass: float,
+    hbar: float,
+    frequency: float,
+    duration: float,
+    steps: int,
+    start: float,
+    end: float,
+    *,
+    kinetic: str = "eps",
+    rule: str = "trapezoid",
 ) -> dict[str, Any]:
     """K_M(x_b, x_a; τ) = (m/2πħε)^(M/2) ∫ dx₁…dx_(M−1) exp(−S/ħ) on M steps of ε = τ/M.
 
@@ -964,16 +1110,27 @@ def lattice_propagator(
     else:
         log_det, classical, propagator = 0.0, np.zeros(0), np.zeros((0, 0))
     path = np.concatenate([[start], classical, [end]])
-    action = (c * float(np.sum(np.diff(path) ** 2)) / 2
-              + k * (float(classical @ classical) + w_start * start**2 + w_end * end**2) / 2)
-    log_kernel = (steps / 2 * math.log(measure / (2 * math.pi)) + interior / 2 * LOG_2PI
-                  - log_det / 2 - action)
-    return {"log_kernel": log_kernel, "classical_path": classical,
-            "pinned_propagator": propagator, "classical_action": action}
+    action = (
+        c * float(np.sum(np.diff(path) ** 2)) / 2
+        + k * (float(classical @ classical) + w_start * start**2 + w_end * end**2) / 2
+    )
+    log_kernel = (
+        steps / 2 * math.log(measure / (2 * math.pi))
+        + interior / 2 * LOG_2PI
+        - log_det / 2
+        - action
+    )
+    return {
+        "log_kernel": log_kernel,
+        "classical_path": classical,
+        "pinned_propagator": propagator,
+        "classical_action": action,
+    }
 
 
-def mehler_log_kernel(mass: float, hbar: float, frequency: float, duration: float,
-                      start: float, end: float) -> float:
+def mehler_log_kernel(
+    mass: float, hbar: float, frequency: float, duration: float, start: float, end: float
+) -> float:
     """log K_E(x_b, x_a; τ) of the harmonic oscillator (Mehler), in overflow-free form:
     ½ log(mω/(2πħ sinh ωτ)) − (mω/2ħ)[(x_b − x_a)²/sinh ωτ + (x_a² + x_b²) tanh(ωτ/2)]."""
     x = frequency * duration
@@ -982,8 +1139,9 @@ def mehler_log_kernel(mass: float, hbar: float, frequency: float, duration: floa
     return 0.5 * (math.log(g / (2 * math.pi)) - _log_sinh(x)) - g * quadratic / 2
 
 
-def thermal_lattice_variance(mass: float, hbar: float, frequency: float, beta: float,
-                             steps: int) -> float:
+def thermal_lattice_variance(
+    mass: float, hbar: float, frequency: float, beta: float, steps: int
+) -> float:
     """⟨x²⟩ on the periodic lattice of M points around the thermal circle βħ (ε = βħ/M).
 
     The action S/ħ = Σ_j [m(x_(j+1) − x_j)²/(2ħε) + εmω²x_j²/(2ħ)] (indices mod M) is
@@ -999,11 +1157,18 @@ def thermal_lattice_variance(mass: float, hbar: float, frequency: float, beta: f
     return float(np.mean(1 / stiffness))
 
 
-def _path_quantities(params: dict[str, Any]) -> tuple[float, float, float, float, int,
-                                                       float, float]:
-    return (float(params["mass"]), float(params["hbar"]), float(params["frequency"]),
-            float(params["duration"]), int(params["steps"]), float(params["start"]),
-            float(params["end"]))
+def _path_quantities(
+    params: dict[str, Any],
+) -> tuple[float, float, float, float, int, float, float]:
+    return (
+        float(params["mass"]),
+        float(params["hbar"]),
+        float(params["frequency"]),
+        float(params["duration"]),
+        int(params["steps"]),
+        float(params["start"]),
+        float(params["end"]),
+    )
 
 
 def _free_particle_part(params: dict[str, Any], kinetic: str) -> dict[str, Any]:
@@ -1050,11 +1215,12 @@ def _two_point_part(params: dict[str, Any]) -> dict[str, Any]:
 
     m, hbar, w, tau, *_ = _path_quantities(params)
     x = w * tau
-    pair = m * w / hbar * np.array([[_coth_plus_one(x), -_csch(x)],
-                                    [-_csch(x), _coth_plus_one(x)]])
+    pair = m * w / hbar * np.array([[_coth_plus_one(x), -_csch(x)], [-_csch(x), _coth_plus_one(x)]])
     covariance = np.linalg.inv(pair)
-    return {"ground_state_variance": float(covariance[0, 0]),
-            "euclidean_correlator": float(covariance[0, 1])}
+    return {
+        "ground_state_variance": float(covariance[0, 0]),
+        "euclidean_correlator": float(covariance[0, 1]),
+    }
 
 
 def _ground_state_part(params: dict[str, Any]) -> dict[str, Any]:
@@ -1071,17 +1237,20 @@ def _ground_state_part(params: dict[str, Any]) -> dict[str, Any]:
     grid_diagonal = np.full(steps + 1, 2 * g * (_coth_plus_one(x) - 1))
     grid_diagonal[[0, -1]] = g * _coth_plus_one(x)
     grid_precision = np.diag(grid_diagonal) - g * _csch(x) * (
-        np.eye(steps + 1, k=1) + np.eye(steps + 1, k=-1))
+        np.eye(steps + 1, k=1) + np.eye(steps + 1, k=-1)
+    )
     grid_normalizer = 0.5 * math.log(g / math.pi) + steps * (
-        0.5 * (math.log(g / (2 * math.pi)) - _log_sinh(x)) + energy * (tau / steps) / hbar)
+        0.5 * (math.log(g / (2 * math.pi)) - _log_sinh(x)) + energy * (tau / steps) / hbar
+    )
     return {
         "ground_state_path_precision": grid_precision,
         "log_ground_state_path_measure": grid_normalizer,
     }
 
 
-def euclidean_path_integral(params: dict[str, Any], *, kinetic: str = "eps",
-                            rule: str = "trapezoid") -> dict[str, Any]:
+def euclidean_path_integral(
+    params: dict[str, Any], *, kinetic: str = "eps", rule: str = "trapezoid"
+) -> dict[str, Any]:
     """The physics side: free-particle and oscillator lattices, Mehler's kernel, the ground state.
 
     Without a ``family`` key, every observable of the main parameters. The identities ask for one
@@ -1090,9 +1259,15 @@ def euclidean_path_integral(params: dict[str, Any], *, kinetic: str = "eps",
     """
     family = _family(params)
     if family == THERMAL:
-        return {"thermal_position_variance": thermal_lattice_variance(
-            float(params["mass"]), float(params["hbar"]), float(params["frequency"]),
-            float(params["inverse_temperature"]), int(params["steps"]))}
+        return {
+            "thermal_position_variance": thermal_lattice_variance(
+                float(params["mass"]),
+                float(params["hbar"]),
+                float(params["frequency"]),
+                float(params["inverse_temperature"]),
+                int(params["steps"]),
+            )
+        }
     observables: dict[str, Any] = {}
     if family in (None, FREE_PARTICLE):
         observables.update(_free_particle_part(params, kinetic))
@@ -1115,8 +1290,11 @@ def _gp_log_marginal_likelihood(kernel: Any, residual: Any) -> float:
 
     factor, _ = cho_factor(kernel, lower=True)
     white = solve_triangular(factor, residual, lower=True)
-    return (-0.5 * float(white @ white) - float(np.sum(np.log(np.diag(factor))))
-            - len(residual) / 2 * LOG_2PI)
+    return (
+        -0.5 * float(white @ white)
+        - float(np.sum(np.log(np.diag(factor))))
+        - len(residual) / 2 * LOG_2PI
+    )
 
 
 def _gp_precision(kernel: Any) -> tuple[Any, float]:
@@ -1163,10 +1341,12 @@ def _brownian_part(params: dict[str, Any]) -> dict[str, Any]:
     cross = wiener_kernel(diffusion, inner, tau)
     gain = np.linalg.solve(observed, cross.T).T  # K_*τ K_ττ⁻¹
     prior_precision, log_prior_normalizer = _gp_precision(
-        wiener_kernel(diffusion, grid[1:], grid[1:]))
+        wiener_kernel(diffusion, grid[1:], grid[1:])
+    )
     return {
         "brownian_log_marginal_likelihood": _gp_log_marginal_likelihood(
-            observed, np.array([x_b - x_a])),
+            observed, np.array([x_b - x_a])
+        ),
         "bridge_mean": x_a + gain @ np.array([x_b - x_a]),
         "bridge_covariance": wiener_kernel(diffusion, inner, inner) - gain @ cross.T,
         "brownian_prior_precision": prior_precision,
@@ -1195,8 +1375,10 @@ def _ou_transition_part(params: dict[str, Any], ou_variance: str) -> dict[str, A
 def _ou_kernel_part(params: dict[str, Any]) -> dict[str, Any]:
     """The OU kernel's values at lags 0 and τ."""
     v, ell = float(params["stationary_variance"]), float(params["length_scale"])
-    return {"ou_stationary_variance": float(ou_kernel(v, ell, 0.0, 0.0)[0, 0]),
-            "ou_kernel_at_horizon": float(ou_kernel(v, ell, 0.0, float(params["horizon"]))[0, 0])}
+    return {
+        "ou_stationary_variance": float(ou_kernel(v, ell, 0.0, 0.0)[0, 0]),
+        "ou_kernel_at_horizon": float(ou_kernel(v, ell, 0.0, float(params["horizon"]))[0, 0]),
+    }
 
 
 def _ou_grid_part(params: dict[str, Any]) -> dict[str, Any]:
@@ -1210,8 +1392,9 @@ def _ou_grid_part(params: dict[str, Any]) -> dict[str, Any]:
     return {"ou_grid_precision": precision, "log_ou_grid_normalizer": log_normalizer}
 
 
-def gaussian_process_regression(params: dict[str, Any], *, ou_variance: str = "exact"
-                                ) -> dict[str, Any]:
+def gaussian_process_regression(
+    params: dict[str, Any], *, ou_variance: str = "exact"
+) -> dict[str, Any]:
     """The learning side: a Brownian-motion GP (kernel D·min(s, t), mean x_a) and an OU GP
     (kernel v·exp(−|s − t|/ℓ)), on the inputs t_j = jτ/M, from Cholesky factors of dense kernel
     matrices. Family ``thermal``: the OU kernel wrapped around a circle of circumference L (a
@@ -1241,8 +1424,7 @@ def gp_from_path_integral(params: dict[str, Any]) -> dict[str, Any]:
     mass, hbar, frequency = (float(params[k]) for k in ("mass", "hbar", "frequency"))
     shared = {"stationary_variance": hbar / (2 * mass * frequency), "length_scale": 1 / frequency}
     if _family(params) == THERMAL:
-        return {"family": THERMAL, **shared,
-                "period": float(params["inverse_temperature"]) * hbar}
+        return {"family": THERMAL, **shared, "period": float(params["inverse_temperature"]) * hbar}
     translated = {
         **shared,
         "diffusion": hbar / mass,
@@ -1258,18 +1440,43 @@ def gp_from_path_integral(params: dict[str, Any]) -> dict[str, Any]:
 
 # -- parameters, validation and strategies -------------------------------------------------------
 
-MASS = Parameter("mass", "m: the particle's mass (the stiffness of the kinetic term)", "m > 0",
-                 minimum=0.0, exclusive=True)
-HBAR = Parameter("hbar", "ħ: Planck's constant, the scale of the fluctuations", "ħ > 0",
-                 minimum=0.0, exclusive=True)
-FREQUENCY = Parameter(
-    "frequency", "ω: the oscillator's angular frequency, V(x) = ½mω²x² (the free-particle "
-    "identities do not use it)", "ω > 0", minimum=0.0, exclusive=True,
+MASS = Parameter(
+    "mass",
+    "m: the particle's mass (the stiffness of the kinetic term)",
+    "m > 0",
+    minimum=0.0,
+    exclusive=True,
 )
-DURATION = Parameter("duration", "τ: the Euclidean (imaginary) time from x_a to x_b", "τ > 0",
-                     minimum=0.0, exclusive=True)
-STEPS = Parameter("steps", "M: the number of lattice steps, ε = τ/M", f"1 ≤ M ≤ {MAX_STEPS}",
-                  integer=True, minimum=1, maximum=MAX_STEPS)
+HBAR = Parameter(
+    "hbar",
+    "ħ: Planck's constant, the scale of the fluctuations",
+    "ħ > 0",
+    minimum=0.0,
+    exclusive=True,
+)
+FREQUENCY = Parameter(
+    "frequency",
+    "ω: the oscillator's angular frequency, V(x) = ½mω²x² (the free-particle "
+    "identities do not use it)",
+    "ω > 0",
+    minimum=0.0,
+    exclusive=True,
+)
+DURATION = Parameter(
+    "duration",
+    "τ: the Euclidean (imaginary) time from x_a to x_b",
+    "τ > 0",
+    minimum=0.0,
+    exclusive=True,
+)
+STEPS = Parameter(
+    "steps",
+    "M: the number of lattice steps, ε = τ/M",
+    f"1 ≤ M ≤ {MAX_STEPS}",
+    integer=True,
+    minimum=1,
+    maximum=MAX_STEPS,
+)
 START = Parameter("start", "x_a: the path's position at time 0", "finite reals")
 END = Parameter("end", "x_b: the path's position at time τ", "finite reals")
 
@@ -1285,18 +1492,25 @@ def validate_path_gp(values: dict[str, Any]) -> None:
             "the Ornstein–Uhlenbeck kernel matrix on the grid is numerically singular there; "
             "use fewer steps or a larger duration or frequency",
         )
-    with_overflow = [("mass", m * steps / (hbar * tau), "m/(ħε)"), ("mass", hbar / m, "ħ/m"),
-                     ("frequency", m * w / hbar, "mω/ħ"), ("frequency", hbar / (m * w), "ħ/(mω)")]
+    with_overflow = [
+        ("mass", m * steps / (hbar * tau), "m/(ħε)"),
+        ("mass", hbar / m, "ħ/m"),
+        ("frequency", m * w / hbar, "mω/ħ"),
+        ("frequency", hbar / (m * w), "ħ/(mω)"),
+    ]
     for name, value, what in with_overflow:
         if not (math.isfinite(value) and value >= 1e-300):
             raise ParameterError(
-                name, f"the scale {what} = {value:.3g} is outside float64's range; choose units "
-                "in which m, ħ, ω and τ are nearer 1")
+                name,
+                f"the scale {what} = {value:.3g} is outside float64's range; choose units "
+                "in which m, ħ, ω and τ are nearer 1",
+            )
     scale = max(m * steps / (hbar * tau), m * w / hbar)
     for name, x in (("start", x_a), ("end", x_b)):
         if not math.isfinite(scale * x * x):
             raise ParameterError(
-                name, f"{x:g} is too far out: the action m·x²/(ħε) overflows float64")
+                name, f"{x:g} is too far out: the action m·x²/(ħε) overflows float64"
+            )
 
 
 def path_gp_strategy() -> Any:
@@ -1321,8 +1535,15 @@ def path_gp_strategy() -> Any:
         if draw(st.booleans()):
             shift = draw(st.floats(-10, 10)) * length
             start, end = start + shift, end + shift
-        return {"mass": mass, "hbar": hbar, "frequency": frequency, "duration": duration,
-                "steps": steps, "start": start, "end": end}
+        return {
+            "mass": mass,
+            "hbar": hbar,
+            "frequency": frequency,
+            "duration": duration,
+            "steps": steps,
+            "start": start,
+            "end": end,
+        }
 
     return draw()
 
@@ -1332,9 +1553,17 @@ def oscillator_sweep_strategy() -> Any:
     from hypothesis import strategies as st
 
     return st.builds(
-        lambda m, h, w, x: {"family": OSCILLATOR, "mass": 10.0**m, "hbar": 10.0**h,
-                            "frequency": 10.0**w, "duration": 10.0**x / 10.0**w},
-        st.floats(-2, 2), st.floats(-2, 1), st.floats(-2, 1), st.floats(-1, math.log10(3)),
+        lambda m, h, w, x: {
+            "family": OSCILLATOR,
+            "mass": 10.0**m,
+            "hbar": 10.0**h,
+            "frequency": 10.0**w,
+            "duration": 10.0**x / 10.0**w,
+        },
+        st.floats(-2, 2),
+        st.floats(-2, 1),
+        st.floats(-2, 1),
+        st.floats(-1, math.log10(3)),
     )
 
 
@@ -1343,32 +1572,81 @@ def thermal_strategy() -> Any:
     from hypothesis import strategies as st
 
     return st.builds(
-        lambda m, h, w, x: {"family": THERMAL, "mass": 10.0**m, "hbar": 10.0**h,
-                            "frequency": 10.0**w,
-                            "inverse_temperature": 10.0**x / (10.0**h * 10.0**w)},
-        st.floats(-2, 2), st.floats(-2, 1), st.floats(-2, 1), st.floats(-2, math.log10(3)),
+        lambda m, h, w, x: {
+            "family": THERMAL,
+            "mass": 10.0**m,
+            "hbar": 10.0**h,
+            "frequency": 10.0**w,
+            "inverse_temperature": 10.0**x / (10.0**h * 10.0**w),
+        },
+        st.floats(-2, 2),
+        st.floats(-2, 1),
+        st.floats(-2, 1),
+        st.floats(-2, math.log10(3)),
     )
 
 
 # The spec's oscillator (m = ω = ħ = 1, τ = 2, x_a = 0.3, x_b = −0.5) on a lattice of M = 4 steps.
-GP_WORKED_EXAMPLE = {"mass": 1.0, "hbar": 1.0, "frequency": 1.0, "duration": 2.0, "steps": 4,
-                     "start": 0.3, "end": -0.5}
+GP_WORKED_EXAMPLE = {
+    "mass": 1.0,
+    "hbar": 1.0,
+    "frequency": 1.0,
+    "duration": 2.0,
+    "steps": 4,
+    "start": 0.3,
+    "end": -0.5,
+}
 
 # Examples that always run: m, ħ, ω and ε all ≠ 1 (a missing ħ, a swapped ω ↔ 1/ω or a kinetic
 # term over ε² are invisible at 1); M = 1 (no interior points); M = 60 at ωτ = 0.01 (the finest
 # grid, the most correlated kernel matrix); endpoints ten lengths from the origin; ωτ = 1000
 # (sinh and cosh would overflow).
 GP_STRESS_EXAMPLES = (
-    {"mass": 0.3, "hbar": 2.5, "frequency": 0.7, "duration": 3.0, "steps": 5, "start": 1.2,
-     "end": -0.4},
-    {"mass": 2.0, "hbar": 0.1, "frequency": 3.0, "duration": 0.5, "steps": 1, "start": 0.1,
-     "end": 0.25},
-    {"mass": 50.0, "hbar": 0.02, "frequency": 0.01, "duration": 1.0, "steps": 60, "start": 0.05,
-     "end": -0.03},
-    {"mass": 0.01, "hbar": 7.0, "frequency": 6.0, "duration": 0.5, "steps": 17, "start": 80.0,
-     "end": 82.0},
-    {"mass": 3.0, "hbar": 0.5, "frequency": 40.0, "duration": 25.0, "steps": 30, "start": 0.1,
-     "end": -0.2},
+    {
+        "mass": 0.3,
+        "hbar": 2.5,
+        "frequency": 0.7,
+        "duration": 3.0,
+        "steps": 5,
+        "start": 1.2,
+        "end": -0.4,
+    },
+    {
+        "mass": 2.0,
+        "hbar": 0.1,
+        "frequency": 3.0,
+        "duration": 0.5,
+        "steps": 1,
+        "start": 0.1,
+        "end": 0.25,
+    },
+    {
+        "mass": 50.0,
+        "hbar": 0.02,
+        "frequency": 0.01,
+        "duration": 1.0,
+        "steps": 60,
+        "start": 0.05,
+        "end": -0.03,
+    },
+    {
+        "mass": 0.01,
+        "hbar": 7.0,
+        "frequency": 6.0,
+        "duration": 0.5,
+        "steps": 17,
+        "start": 80.0,
+        "end": 82.0,
+    },
+    {
+        "mass": 3.0,
+        "hbar": 0.5,
+        "frequency": 40.0,
+        "duration": 25.0,
+        "steps": 30,
+        "start": 0.1,
+        "end": -0.2,
+    },
 )
 OSCILLATOR_EXAMPLES = (
     {"family": OSCILLATOR, "mass": 1.0, "hbar": 1.0, "frequency": 1.0, "duration": 2.0},
@@ -1399,9 +1677,14 @@ def check_free_particle(c: Correspondence, params: dict[str, Any]) -> Comparison
     m, hbar, _, tau, steps, x_a, x_b = _path_quantities(params)
     stiffness = m * steps / (hbar * tau)
     action = m * (x_b - x_a) ** 2 / (2 * hbar * tau)
-    terms = (steps / 2 * abs(math.log(stiffness / (2 * math.pi))) + steps * LOG_2PI
-             + (steps - 1) / 2 * abs(math.log(stiffness)) + math.log(steps) / 2 + action
-             + m / (hbar * tau) * abs(x_b - x_a) * max(abs(x_a), abs(x_b)))
+    terms = (
+        steps / 2 * abs(math.log(stiffness / (2 * math.pi)))
+        + steps * LOG_2PI
+        + (steps - 1) / 2 * abs(math.log(stiffness))
+        + math.log(steps) / 2
+        + action
+        + m / (hbar * tau) * abs(x_b - x_a) * max(abs(x_a), abs(x_b))
+    )
     expected = learn["brownian_log_marginal_likelihood"]
     atol = 8 * EPS * steps * (1 + abs(expected) + terms)
     return close(phys["lattice_log_propagator"], expected, atol=atol)
@@ -1415,13 +1698,26 @@ def check_brownian_prior(c: Correspondence, params: dict[str, Any]) -> Compariso
     stiffness = m * steps / (hbar * tau)
     # Q/c has eigenvalues 4 sin²((2k − 1)π/(4M + 2)), k = 1 … M.
     condition = 1 / math.sin(math.pi / (4 * steps + 2)) ** 2
-    precision = close(learn["brownian_prior_precision"], phys["path_precision"],
-                      atol=4 * steps * EPS * condition * 2 * stiffness)
+    precision = close(
+        learn["brownian_prior_precision"],
+        phys["path_precision"],
+        atol=4 * steps * EPS * condition * 2 * stiffness,
+    )
     measure = phys["log_path_measure"]
-    normalizer = close(learn["log_brownian_prior_normalizer"], measure,
-                       atol=8 * EPS * steps * (1 + abs(measure) + steps))
-    return Comparison(precision.holds, precision.abs_error, precision.abs_error
-                      / (2 * stiffness), tolerance_used=precision.tolerance_used) & normalizer
+    normalizer = close(
+        learn["log_brownian_prior_normalizer"],
+        measure,
+        atol=8 * EPS * steps * (1 + abs(measure) + steps),
+    )
+    return (
+        Comparison(
+            precision.holds,
+            precision.abs_error,
+            precision.abs_error / (2 * stiffness),
+            tolerance_used=precision.tolerance_used,
+        )
+        & normalizer
+    )
 
 
 def check_bridge(c: Correspondence, params: dict[str, Any]) -> Comparison:
@@ -1433,22 +1729,35 @@ def check_bridge(c: Correspondence, params: dict[str, Any]) -> Comparison:
         return Comparison(True)  # no interior point: nothing to compare
     condition = _cot_squared(math.pi / (2 * steps))  # of tridiag(−1, 2, −1), size M − 1
     scale = hbar * tau / m
-    covariance = close(learn["bridge_covariance"], phys["pinned_propagator"],
-                       atol=4 * EPS * (1 + steps * condition) * scale)
+    covariance = close(
+        learn["bridge_covariance"],
+        phys["pinned_propagator"],
+        atol=4 * EPS * (1 + steps * condition) * scale,
+    )
     size = max(abs(x_a), abs(x_b))
-    mean = close(learn["bridge_mean"], phys["classical_path"],
-                 atol=4 * EPS * (1 + steps * condition) * size)
-    return (Comparison(covariance.holds, covariance.abs_error, covariance.abs_error / scale,
-                       tolerance_used=covariance.tolerance_used)
-            & Comparison(mean.holds, mean.abs_error, mean.abs_error / max(size, 1e-300),
-                         tolerance_used=mean.tolerance_used))
+    mean = close(
+        learn["bridge_mean"], phys["classical_path"], atol=4 * EPS * (1 + steps * condition) * size
+    )
+    return Comparison(
+        covariance.holds,
+        covariance.abs_error,
+        covariance.abs_error / scale,
+        tolerance_used=covariance.tolerance_used,
+    ) & Comparison(
+        mean.holds,
+        mean.abs_error,
+        mean.abs_error / max(size, 1e-300),
+        tolerance_used=mean.tolerance_used,
+    )
 
 
 def _ground_state_transform(phys: dict[str, Any], params: dict[str, Any]) -> float:
     """log K_E + E₀τ/ħ + log ψ₀(x_b)/ψ₀(x_a): the physics prediction of log p_OU."""
-    return (phys["log_mehler_kernel"]
-            + phys["ground_state_energy"] * float(params["duration"]) / float(params["hbar"])
-            + phys["log_ground_state_ratio"])
+    return (
+        phys["log_mehler_kernel"]
+        + phys["ground_state_energy"] * float(params["duration"]) / float(params["hbar"])
+        + phys["log_ground_state_ratio"]
+    )
 
 
 def _mehler_terms(params: dict[str, Any]) -> float:
@@ -1457,9 +1766,13 @@ def _mehler_terms(params: dict[str, Any]) -> float:
     m, hbar, w, tau, _, x_a, x_b = _path_quantities(params)
     x, g = w * tau, m * w / hbar
     conditional = -math.expm1(-2 * x) / (2 * g)  # v(1 − e^(−2ωτ))
-    physics = (abs(math.log(g / (2 * math.pi))) / 2 + abs(_log_sinh(x)) / 2 + x / 2
-               + g / 2 * ((x_b - x_a) ** 2 * _csch(x) + (x_a**2 + x_b**2) * math.tanh(x / 2))
-               + g / 2 * abs(x_b - x_a) * abs(x_b + x_a))
+    physics = (
+        abs(math.log(g / (2 * math.pi))) / 2
+        + abs(_log_sinh(x)) / 2
+        + x / 2
+        + g / 2 * ((x_b - x_a) ** 2 * _csch(x) + (x_a**2 + x_b**2) * math.tanh(x / 2))
+        + g / 2 * abs(x_b - x_a) * abs(x_b + x_a)
+    )
     learning = abs(math.log(2 * math.pi * conditional)) / 2 + (x_a**2 + x_b**2) / conditional
     return physics + learning
 
@@ -1467,8 +1780,11 @@ def _mehler_terms(params: dict[str, Any]) -> float:
 def check_mehler(c: Correspondence, params: dict[str, Any]) -> Comparison:
     """PI-3: log K_E + E₀τ/ħ + log ψ₀(x_b)/ψ₀(x_a) = log N(x_b; x_a e^(−ωτ), v(1 − e^(−2ωτ)))."""
     phys, learn = _part(c, params, OSCILLATOR)
-    return close(_ground_state_transform(phys, params), learn["ou_log_transition_density"],
-                 atol=16 * EPS * (1 + _mehler_terms(params)))
+    return close(
+        _ground_state_transform(phys, params),
+        learn["ou_log_transition_density"],
+        atol=16 * EPS * (1 + _mehler_terms(params)),
+    )
 
 
 def check_correlator(c: Correspondence, params: dict[str, Any]) -> Comparison:
@@ -1478,8 +1794,9 @@ def check_correlator(c: Correspondence, params: dict[str, Any]) -> Comparison:
     m, hbar, w, tau, *_ = _path_quantities(params)
     v = hbar / (2 * m * w)
     atol = 8 * EPS * v / math.tanh(w * tau / 2)  # cond of the 2 × 2 precision: coth(ωτ/2)
-    return (close(phys["ground_state_variance"], learn["ou_stationary_variance"], atol=atol)
-            & close(phys["euclidean_correlator"], learn["ou_kernel_at_horizon"], atol=atol))
+    return close(phys["ground_state_variance"], learn["ou_stationary_variance"], atol=atol) & close(
+        phys["euclidean_correlator"], learn["ou_kernel_at_horizon"], atol=atol
+    )
 
 
 def check_ou_precision(c: Correspondence, params: dict[str, Any]) -> Comparison:
@@ -1494,15 +1811,27 @@ def check_ou_precision(c: Correspondence, params: dict[str, Any]) -> Comparison:
     condition = min(ratio, steps + 1) * ratio
     expected = np.asarray(phys["ground_state_path_precision"])
     top = float(np.max(np.abs(expected)))
-    precision = close(learn["ou_grid_precision"], expected,
-                      atol=4 * (steps + 1) * EPS * condition * top)
+    precision = close(
+        learn["ou_grid_precision"], expected, atol=4 * (steps + 1) * EPS * condition * top
+    )
     measure = phys["log_ground_state_path_measure"]
-    terms = (abs(math.log(g / math.pi)) / 2 + steps * (abs(math.log(g / (2 * math.pi))) / 2
-             + abs(_log_sinh(x)) / 2 + x / 2) + (steps + 1) * LOG_2PI)
-    normalizer = close(learn["log_ou_grid_normalizer"], measure,
-                       atol=8 * EPS * (steps + 1) * (1 + terms + ratio))
-    return Comparison(precision.holds, precision.abs_error, precision.abs_error / top,
-                      tolerance_used=precision.tolerance_used) & normalizer
+    terms = (
+        abs(math.log(g / math.pi)) / 2
+        + steps * (abs(math.log(g / (2 * math.pi))) / 2 + abs(_log_sinh(x)) / 2 + x / 2)
+        + (steps + 1) * LOG_2PI
+    )
+    normalizer = close(
+        learn["log_ou_grid_normalizer"], measure, atol=8 * EPS * (steps + 1) * (1 + terms + ratio)
+    )
+    return (
+        Comparison(
+            precision.holds,
+            precision.abs_error,
+            precision.abs_error / top,
+            tolerance_used=precision.tolerance_used,
+        )
+        & normalizer
+    )
 
 
 # -- identities: continuum limits ---------------------------------------------------------------
@@ -1517,8 +1846,7 @@ def _ratio_report(errors: Any, label: str, extra: dict[str, Any] | None = None) 
         ratios = errors[:-1] / errors[1:]
         deviation = np.abs(ratios[1:] - RATIO_EXPECTED)  # M = 16, 32, 64 against 2M
     finite = np.isfinite(deviation)
-    index = np.unravel_index(int(np.argmax(np.where(finite, deviation, np.inf))),
-                             deviation.shape)
+    index = np.unravel_index(int(np.argmax(np.where(finite, deviation, np.inf))), deviation.shape)
     observed = float(ratios[1:][index])
     worst = float(deviation[index]) if finite[index] else math.inf
     return Comparison(
@@ -1557,8 +1885,9 @@ def check_oscillator_limit(c: Correspondence, params: dict[str, Any]) -> Compari
             point = {**params, "family": OSCILLATOR, "steps": steps, "start": x_a, "end": x_b}
             phys, learn = _sides(c, point)
             lattice = {**phys, "log_mehler_kernel": phys["lattice_oscillator_log_propagator"]}
-            errors[i, j] = _ground_state_transform(lattice, point) - learn[
-                "ou_log_transition_density"]
+            errors[i, j] = (
+                _ground_state_transform(lattice, point) - learn["ou_log_transition_density"]
+            )
     e00, e10, e01, e11 = errors.T
     coefficients = np.stack([e00, e10 - e00, e01 - e00, e11 - e10 - e01 + e00], axis=1)
     # The negative control: with a potential the lattice is not exact (for the free particle it
@@ -1592,8 +1921,9 @@ def _left_point_rule(c: Correspondence) -> Correspondence:
 
 
 def _ground_state_energy_missing(c: Correspondence) -> Correspondence:
-    return c.with_physics_patch(lambda p, o: {"ground_state_energy": 0.0}
-                                if "ground_state_energy" in o else {})
+    return c.with_physics_patch(
+        lambda p, o: {"ground_state_energy": 0.0} if "ground_state_energy" in o else {}
+    )
 
 
 def _ou_variance_single_exponent(c: Correspondence) -> Correspondence:
@@ -1617,8 +1947,9 @@ def _retranslated(c: Correspondence, change: Any) -> Correspondence:
 
 
 def _diffusion_without_hbar(c: Correspondence) -> Correspondence:
-    return _retranslated(c, lambda p: {} if _family(p) == THERMAL
-                         else {"diffusion": 1 / float(p["mass"])})
+    return _retranslated(
+        c, lambda p: {} if _family(p) == THERMAL else {"diffusion": 1 / float(p["mass"])}
+    )
 
 
 def _rate_as_length_scale(c: Correspondence) -> Correspondence:
@@ -1626,8 +1957,9 @@ def _rate_as_length_scale(c: Correspondence) -> Correspondence:
 
 
 def _thermal_circle_without_hbar(c: Correspondence) -> Correspondence:
-    return _retranslated(c, lambda p: {"period": float(p["inverse_temperature"])}
-                         if _family(p) == THERMAL else {})
+    return _retranslated(
+        c, lambda p: {"period": float(p["inverse_temperature"])} if _family(p) == THERMAL else {}
+    )
 
 
 def _bridge_without_conditioning(c: Correspondence) -> Correspondence:
@@ -1651,11 +1983,22 @@ PATH_INTEGRAL_GP = Correspondence(
         "The imaginary-time propagator K(x_b, x_a; τ) = ∫ Dx exp(−S[x]/ħ) of a particle of mass m, "
         "free or in a harmonic potential ½mω²x², on a lattice of M steps ε = τ/M; Mehler's "
         "continuum kernel; the oscillator's ground state; the thermal circle of length βħ.",
-        ("lattice_log_propagator", "classical_path", "pinned_propagator", "path_precision",
-         "log_path_measure", "lattice_oscillator_log_propagator", "log_mehler_kernel",
-         "ground_state_energy", "log_ground_state_ratio", "ground_state_variance",
-         "euclidean_correlator", "ground_state_path_precision", "log_ground_state_path_measure",
-         "thermal_position_variance"),
+        (
+            "lattice_log_propagator",
+            "classical_path",
+            "pinned_propagator",
+            "path_precision",
+            "log_path_measure",
+            "lattice_oscillator_log_propagator",
+            "log_mehler_kernel",
+            "ground_state_energy",
+            "log_ground_state_ratio",
+            "ground_state_variance",
+            "euclidean_correlator",
+            "ground_state_path_precision",
+            "log_ground_state_path_measure",
+            "thermal_position_variance",
+        ),
         euclidean_path_integral,
     ),
     learning=LearningMethod(
@@ -1664,10 +2007,19 @@ PATH_INTEGRAL_GP = Correspondence(
         "(Ornstein–Uhlenbeck, Matérn-½) kernel v·exp(−|s − t|/ℓ): marginal likelihood, posterior "
         "after observing an endpoint, kernel matrices and their inverses on a grid, and the "
         "periodic version of the kernel.",
-        ("brownian_log_marginal_likelihood", "bridge_mean", "bridge_covariance",
-         "brownian_prior_precision", "log_brownian_prior_normalizer", "ou_log_transition_density",
-         "ou_stationary_variance", "ou_kernel_at_horizon", "ou_grid_precision",
-         "log_ou_grid_normalizer", "periodic_kernel_variance"),
+        (
+            "brownian_log_marginal_likelihood",
+            "bridge_mean",
+            "bridge_covariance",
+            "brownian_prior_precision",
+            "log_brownian_prior_normalizer",
+            "ou_log_transition_density",
+            "ou_stationary_variance",
+            "ou_kernel_at_horizon",
+            "ou_grid_precision",
+            "log_ou_grid_normalizer",
+            "periodic_kernel_variance",
+        ),
         gaussian_process_regression,
     ),
     parameters=(MASS, HBAR, FREQUENCY, DURATION, STEPS, START, END),
@@ -1678,7 +2030,9 @@ PATH_INTEGRAL_GP = Correspondence(
     strategy=path_gp_strategy,
     identities=(
         Identity(
-            "lattice-propagator-is-brownian-marginal", "exact", check_free_particle,
+            "lattice-propagator-is-brownian-marginal",
+            "exact",
+            check_free_particle,
             "atol 8·eps·M·(1 + |log p| + Σ|terms|): (M/2)|log(c/2π)|, M log 2π, ½|log det A|, "
             "S_cl/ħ and (m/ħτ)|x_b − x_a|·max|x|, c = m/(ħε)",
             "The lattice side sums M terms of these sizes (the measure, the banded Cholesky's "
@@ -1687,7 +2041,9 @@ PATH_INTEGRAL_GP = Correspondence(
             "the solve enter at second order only.",
         ),
         Identity(
-            "lattice-action-is-brownian-prior", "exact", check_brownian_prior,
+            "lattice-action-is-brownian-prior",
+            "exact",
+            check_brownian_prior,
             "precision: atol 4·M·eps·cond(Q)·max|Q|, cond(Q) = 1/sin²(π/(4M + 2)); normaliser: "
             "atol 8·eps·M·(1 + |log measure| + M)",
             "K⁻¹ from a Cholesky factor of the dense kernel matrix K = (ħ/m)·min(t_i, t_j) has "
@@ -1696,14 +2052,18 @@ PATH_INTEGRAL_GP = Correspondence(
             "to j·eps: M²·eps in the log-determinant.",
         ),
         Identity(
-            "pinned-paths-are-brownian-bridge", "exact", check_bridge,
+            "pinned-paths-are-brownian-bridge",
+            "exact",
+            check_bridge,
             "atol 4·eps·(1 + M·cot²(π/2M))·(ħτ/m) for the covariance, ·max(|x_a|, |x_b|) for "
             "the mean",
             "The banded solve with the tridiagonal A (condition cot²(π/2M)) against the GP's "
             "Schur complement D·(min(s, t) − st/τ), whose entries are at most Dτ.",
         ),
         Identity(
-            "mehler-kernel-is-ou-transition", "exact", check_mehler,
+            "mehler-kernel-is-ou-transition",
+            "exact",
+            check_mehler,
             "atol 16·eps·(1 + Σ|terms|) over the terms of log K_E, E₀τ/ħ, log ψ₀(x_b)/ψ₀(x_a) and "
             "log p_OU (including (x_a² + x_b²)/(v(1 − e^(−2ωτ))))",
             "Both sides are sums of terms that cancel when the endpoints are far out (the "
@@ -1711,13 +2071,17 @@ PATH_INTEGRAL_GP = Correspondence(
             "itself. sinh and cosh are never formed (log-space forms).",
         ),
         Identity(
-            "ground-state-correlator-is-ou-kernel", "exact", check_correlator,
+            "ground-state-correlator-is-ou-kernel",
+            "exact",
+            check_correlator,
             "atol 8·eps·coth(ωτ/2)·ħ/(2mω)",
             "The physics side inverts the 2 × 2 precision of (x(0), x(τ)) in the ground state; "
             "its condition number is coth(ωτ/2).",
         ),
         Identity(
-            "ground-state-action-is-ou-precision", "exact", check_ou_precision,
+            "ground-state-action-is-ou-precision",
+            "exact",
+            check_ou_precision,
             "precision: atol 4·(M + 1)·eps·cond(K)·max|P| with cond(K) ≤ min(r, M + 1)·r, "
             "r = coth(ωΔ/2); normaliser: atol 8·eps·(M + 1)·(1 + Σ|terms| + r)",
             "The OU kernel matrix on the grid has eigenvalues in [v/r, min(r, M + 1)·v]; its "
@@ -1726,7 +2090,9 @@ PATH_INTEGRAL_GP = Correspondence(
             "closed forms, exact to a few eps.",
         ),
         Identity(
-            "lattice-oscillator-converges-as-eps-squared", "limit", check_oscillator_limit,
+            "lattice-oscillator-converges-as-eps-squared",
+            "limit",
+            check_oscillator_limit,
             "err(M)/err(2M) within 4 ± 0.2 for M = 16, 32, 64 (sweep M = 8 … 128), for each "
             "of the four coefficients of the Gaussian kernel in (x_a, x_b)",
             "The trapezoid rule's error is c₂ε² + c₄ε⁴ + …: the ratio is 4(1 + O((ωε)²)), within "
@@ -1736,7 +2102,9 @@ PATH_INTEGRAL_GP = Correspondence(
             examples=OSCILLATOR_EXAMPLES,
         ),
         Identity(
-            "thermal-lattice-converges-to-periodic-kernel", "limit", check_thermal_limit,
+            "thermal-lattice-converges-to-periodic-kernel",
+            "limit",
+            check_thermal_limit,
             "err(M)/err(2M) within 4 ± 0.2 for M = 16, 32, 64 (sweep M = 8 … 128)",
             "The same O(ε²) rate on the thermal circle (spec 5B PI-6 observed 3.98–4.00 at "
             "βħω = 3); at βħω ≤ 3 the O(ε⁴) term moves the ratio by less than 0.03.",
@@ -1745,30 +2113,65 @@ PATH_INTEGRAL_GP = Correspondence(
         ),
     ),
     mutants=(
-        Mutant("kinetic-term-over-eps-squared", "kinetic term m(Δx)²/(2ε²) instead of "
-               "m(Δx)²/(2ε)", _kinetic_over_eps_squared,
-               ("lattice-propagator-is-brownian-marginal",)),
-        Mutant("left-point-potential-rule", "potential summed with the left-point rule instead "
-               "of the trapezoid rule: still converges, but at O(ε)", _left_point_rule,
-               ("lattice-oscillator-converges-as-eps-squared",)),
-        Mutant("ground-state-energy-missing", "the factor e^(E₀τ/ħ) dropped (E₀ = 0)",
-               _ground_state_energy_missing, ("mehler-kernel-is-ou-transition",)),
-        Mutant("ou-variance-single-exponent", "OU transition variance v(1 − e^(−ωτ)) instead of "
-               "v(1 − e^(−2ωτ))", _ou_variance_single_exponent,
-               ("mehler-kernel-is-ou-transition",)),
-        Mutant("ground-state-product-not-ratio", "ψ₀(x_b)·ψ₀(x_a) instead of ψ₀(x_b)/ψ₀(x_a)",
-               _ground_state_product, ("mehler-kernel-is-ou-transition",)),
-        Mutant("diffusion-without-hbar", "Brownian kernel (1/m)·min(s, t): ħ dropped",
-               _diffusion_without_hbar, ("lattice-propagator-is-brownian-marginal",)),
-        Mutant("frequency-as-length-scale", "OU length scale ℓ = ω instead of 1/ω",
-               _rate_as_length_scale,
-               ("mehler-kernel-is-ou-transition", "ground-state-correlator-is-ou-kernel",
-                "ground-state-action-is-ou-precision")),
-        Mutant("thermal-circle-without-hbar", "periodic kernel with period β instead of βħ",
-               _thermal_circle_without_hbar, ("thermal-lattice-converges-to-periodic-kernel",)),
-        Mutant("bridge-without-conditioning", "prior covariance (ħ/m)·min(s, t) where the "
-               "posterior given the endpoint is meant", _bridge_without_conditioning,
-               ("pinned-paths-are-brownian-bridge",)),
+        Mutant(
+            "kinetic-term-over-eps-squared",
+            "kinetic term m(Δx)²/(2ε²) instead of m(Δx)²/(2ε)",
+            _kinetic_over_eps_squared,
+            ("lattice-propagator-is-brownian-marginal",),
+        ),
+        Mutant(
+            "left-point-potential-rule",
+            "potential summed with the left-point rule instead "
+            "of the trapezoid rule: still converges, but at O(ε)",
+            _left_point_rule,
+            ("lattice-oscillator-converges-as-eps-squared",),
+        ),
+        Mutant(
+            "ground-state-energy-missing",
+            "the factor e^(E₀τ/ħ) dropped (E₀ = 0)",
+            _ground_state_energy_missing,
+            ("mehler-kernel-is-ou-transition",),
+        ),
+        Mutant(
+            "ou-variance-single-exponent",
+            "OU transition variance v(1 − e^(−ωτ)) instead of v(1 − e^(−2ωτ))",
+            _ou_variance_single_exponent,
+            ("mehler-kernel-is-ou-transition",),
+        ),
+        Mutant(
+            "ground-state-product-not-ratio",
+            "ψ₀(x_b)·ψ₀(x_a) instead of ψ₀(x_b)/ψ₀(x_a)",
+            _ground_state_product,
+            ("mehler-kernel-is-ou-transition",),
+        ),
+        Mutant(
+            "diffusion-without-hbar",
+            "Brownian kernel (1/m)·min(s, t): ħ dropped",
+            _diffusion_without_hbar,
+            ("lattice-propagator-is-brownian-marginal",),
+        ),
+        Mutant(
+            "frequency-as-length-scale",
+            "OU length scale ℓ = ω instead of 1/ω",
+            _rate_as_length_scale,
+            (
+                "mehler-kernel-is-ou-transition",
+                "ground-state-correlator-is-ou-kernel",
+                "ground-state-action-is-ou-precision",
+            ),
+        ),
+        Mutant(
+            "thermal-circle-without-hbar",
+            "periodic kernel with period β instead of βħ",
+            _thermal_circle_without_hbar,
+            ("thermal-lattice-converges-to-periodic-kernel",),
+        ),
+        Mutant(
+            "bridge-without-conditioning",
+            "prior covariance (ħ/m)·min(s, t) where the posterior given the endpoint is meant",
+            _bridge_without_conditioning,
+            ("pinned-paths-are-brownian-bridge",),
+        ),
     ),
 )
 

@@ -589,10 +589,14 @@ def check_posterior_is_boltzmann(c: Correspondence, params: dict[str, Any]) -> C
     rtol = _chain_rtol(params)
     result = close(learn["posterior"], phys["probabilities"], rtol=rtol, atol=1e-300)
     log_ratio = phys["log_partition_function"] - phys["infinite_temperature_log_partition_function"]
-    atol = 8 * EPS * (
-        _chain_conditioning(params)
-        + abs(phys["log_partition_function"])
-        + abs(phys["infinite_temperature_log_partition_function"])
+    atol = (
+        8
+        * EPS
+        * (
+            _chain_conditioning(params)
+            + abs(phys["log_partition_function"])
+            + abs(phys["infinite_temperature_log_partition_function"])
+        )
     )
     return result & close(learn["log_evidence"], log_ratio, atol=atol)
 
@@ -938,9 +942,7 @@ _THETA = [0.1 * k for k in range(1, 10)]
 TI_EXAMPLE = {
     # a coin's bias θ on a grid of 9 values, uniform prior, 7 heads in 10 tosses
     "reference_energies": [0.0] * 9,
-    "interaction_energies": [
-        round(-(7 * math.log(t) + 3 * math.log(1 - t)), 6) for t in _THETA
-    ],
+    "interaction_energies": [round(-(7 * math.log(t) + 3 * math.log(1 - t)), 6) for t in _THETA],
 }
 
 
@@ -1006,9 +1008,7 @@ def _coin_grid(points: int, heads: int, tails: int, a: float, b: float) -> dict[
         "reference_energies": [
             -((a - 1) * math.log(t) + (b - 1) * math.log(1 - t)) for t in thetas
         ],
-        "interaction_energies": [
-            -(heads * math.log(t) + tails * math.log(1 - t)) for t in thetas
-        ],
+        "interaction_energies": [-(heads * math.log(t) + tails * math.log(1 - t)) for t in thetas],
     }
 
 
@@ -1050,11 +1050,7 @@ def check_fit_minus_complexity(c: Correspondence, params: dict[str, Any]) -> Com
     learn = c.learning.observe(c.translate(params))
     n = len(params["interaction_energies"])
     scale = _coupling_scale(params)
-    atol = (
-        1e-11
-        + 10 * QUAD_TOL * abs(phys["free_energy_difference"])
-        + 32 * EPS * n * scale
-    )
+    atol = 1e-11 + 10 * QUAD_TOL * abs(phys["free_energy_difference"]) + 32 * EPS * n * scale
     delta_f = phys["free_energy_difference"]
     result = close(
         delta_f,
@@ -1614,8 +1610,12 @@ def protocol_strategy() -> Any:
 
 AIS_STRESS = (
     # one switch: plain importance sampling from prior to posterior
-    {"initial_energies": [0.0, 0.0], "final_energies": [-3.0, 4.0], "schedule": [0.0, 1.0],
-     "sweeps": 1},
+    {
+        "initial_energies": [0.0, 0.0],
+        "final_energies": [-3.0, 4.0],
+        "schedule": [0.0, 1.0],
+        "sweeps": 1,
+    },
     # energy differences of a few hundred kT: weights e^(±300) in the log domain
     {
         "initial_energies": [0.0, 50.0, 100.0, 150.0],

@@ -122,8 +122,7 @@ def test_kaufman_matches_beale_low_temperature_series(size, coupling):
     mn = size * size
     x = math.exp(-2 * coupling)
     series = (
-        2 + 2 * mn * x**4 + 4 * mn * x**6 + (mn**2 + 9 * mn) * x**8
-        + (4 * mn**2 + 24 * mn) * x**10
+        2 + 2 * mn * x**4 + 4 * mn * x**6 + (mn**2 + 9 * mn) * x**8 + (4 * mn**2 + 24 * mn) * x**10
     )
     log_z = kaufman_log_partition(size, size, coupling)[0]
     bound = mn**3 * math.exp(-24 * coupling) + 16 * EPS * 2 * mn * coupling
@@ -154,8 +153,11 @@ def test_kaufman_sinh_product_is_negative_below_the_critical_coupling():
 def test_hebbian_weights_match_the_double_sum_definition():
     rng = np.random.default_rng(3)
     patterns = rng.choice([-1, 1], size=(5, 9))
-    weights = hopfield_network(network_from_ising(
-        {"patterns": patterns, "initial_state": patterns[0], "field": np.zeros(9)}))["weights"]
+    weights = hopfield_network(
+        network_from_ising(
+            {"patterns": patterns, "initial_state": patterns[0], "field": np.zeros(9)}
+        )
+    )["weights"]
     for i in range(9):
         for j in range(9):
             expected = 0.0 if i == j else sum(int(x[i]) * int(x[j]) for x in patterns) / 9
@@ -178,7 +180,8 @@ def test_ising_energy_matches_the_pair_sum_definition():
         energy -= field[i] * int(state[i])
     params = {"patterns": patterns, "initial_state": state, "field": np.array(field, dtype=float)}
     assert ising_model({**params, "probe_only": True})["energy"] == pytest.approx(
-        float(energy), abs=1e-14)
+        float(energy), abs=1e-14
+    )
 
 
 def test_worked_example_recalls_the_first_pattern():
@@ -215,12 +218,16 @@ def test_numpy_sign_takes_the_state_out_of_plus_minus_one_at_a_tie():
 @pytest.mark.parametrize("beta", [0.1, 1.7, 30.0])
 def test_heat_bath_probabilities_match_the_boltzmann_ratio(beta):
     """P(s_i = +1) = e^(βh)/(e^(βh) + e^(−βh)) in 40-digit arithmetic."""
-    params = {"patterns": [[1, -1, 1, 1], [1, 1, -1, 1]], "initial_state": [1, 1, 1, -1],
-              "field": [0.3, -0.2, 0.0, 1.1]}
+    params = {
+        "patterns": [[1, -1, 1, 1], [1, 1, -1, 1]],
+        "initial_state": [1, 1, 1, -1],
+        "field": [0.3, -0.2, 0.0, 1.1],
+    }
     out = ising_model({**params, "beta": beta})
     with mpmath.workdps(40):
-        for h, (log_up, log_down) in zip(out["local_fields"], out["heat_bath_log_probabilities"],
-                                         strict=True):
+        for h, (log_up, log_down) in zip(
+            out["local_fields"], out["heat_bath_log_probabilities"], strict=True
+        ):
             up = mpmath.exp(beta * h) / (mpmath.exp(beta * h) + mpmath.exp(-beta * h))
             assert math.exp(log_up) == pytest.approx(float(up), rel=1e-13)
             assert math.exp(log_down) == pytest.approx(float(1 - up), rel=1e-13)
@@ -260,6 +267,7 @@ def test_instability_monte_carlo_at_the_largest_table_entry():
 def test_replica_symmetric_capacity_matches_an_mpmath_solution():
     """α_c = max_y g(y)²/2 with g(y) = erf(y)/y − (2/√π)e^(−y²): g'(y) = 0 solved in mpmath."""
     with mpmath.workdps(30):
+
         def g(y):
             return mpmath.erf(y) / y - 2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-y * y)
 
@@ -296,11 +304,17 @@ def _mp_update(patterns, query, beta):
         scores = [b * mpmath.fsum(a * c for a, c in zip(row, xi, strict=True)) for row in x]
         weights = [mpmath.exp(s) for s in scores]
         total = mpmath.fsum(weights)
-        new = [float(mpmath.fsum(w * row[j] for w, row in zip(weights, x, strict=True)) / total)
-               for j in range(len(xi))]
+        new = [
+            float(mpmath.fsum(w * row[j] for w, row in zip(weights, x, strict=True)) / total)
+            for j in range(len(xi))
+        ]
         norm2 = max(mpmath.fsum(v * v for v in row) for row in x)
-        energy = (-mpmath.log(total) / b + mpmath.fsum(v * v for v in xi) / 2
-                  + mpmath.log(len(x)) / b + norm2 / 2)
+        energy = (
+            -mpmath.log(total) / b
+            + mpmath.fsum(v * v for v in xi) / 2
+            + mpmath.log(len(x)) / b
+            + norm2 / 2
+        )
         return new, float(energy)
 
 
@@ -324,8 +338,12 @@ def test_both_sides_match_high_precision_reference(case):
 def test_attention_at_one_over_root_dk_is_the_plain_query():
     """With β = 1/√d the dictionary maps the state to itself: Q = ξ."""
     rng = np.random.default_rng(5)
-    params = {"patterns": rng.normal(size=(6, 16)), "queries": rng.normal(size=(2, 16)),
-              "inverse_temperature": 0.25, "value_projection": np.eye(16)}
+    params = {
+        "patterns": rng.normal(size=(6, 16)),
+        "queries": rng.normal(size=(2, 16)),
+        "inverse_temperature": 0.25,
+        "value_projection": np.eye(16),
+    }
     np.testing.assert_array_equal(attention_from_hopfield(params)["queries"], params["queries"])
 
 
@@ -335,8 +353,12 @@ def test_large_beta_retrieves_the_largest_inner_product_not_the_nearest_pattern(
     patterns = np.array([[1.0, 0.0], [3.0, 3.0]])
     query = np.array([[1.0, 0.1]])  # nearer to x_1, larger inner product with x_2
     assert np.linalg.norm(query - patterns[0]) < np.linalg.norm(query - patterns[1])
-    params = {"patterns": patterns, "queries": query, "inverse_temperature": 1e4,
-              "value_projection": np.eye(2)}
+    params = {
+        "patterns": patterns,
+        "queries": query,
+        "inverse_temperature": 1e4,
+        "value_projection": np.eye(2),
+    }
     out = attention_head(attention_from_hopfield(params))["output"]
     np.testing.assert_array_equal(out, patterns[1:2])
     np.testing.assert_array_equal(modern_hopfield(params)["updated_states"], patterns[1:2])
@@ -399,9 +421,11 @@ def test_eval_computes_the_worked_example_and_rejects_a_bad_probe():
     shown = run_physml("eval", "modern-hopfield-attention", "--json")
     assert shown.returncode == 0, shown.stderr
     data = json.loads(shown.stdout)
-    np.testing.assert_allclose(data["learning"]["output"], data["physics"]["updated_states"],
-                               atol=1e-14)
-    bad = run_physml("eval", "ising-hopfield", "--params", "-",
-                     stdin='{"initial_state": [1, -1, 1]}')
+    np.testing.assert_allclose(
+        data["learning"]["output"], data["physics"]["updated_states"], atol=1e-14
+    )
+    bad = run_physml(
+        "eval", "ising-hopfield", "--params", "-", stdin='{"initial_state": [1, -1, 1]}'
+    )
     assert bad.returncode == 2
     assert "parameter 'initial_state'" in bad.stderr and "N = 12" in bad.stderr

@@ -70,8 +70,10 @@ def _mp_kl(eta, other):
     others = [*other, mpmath.mpf(0)]
     log_z = mpmath.log(mpmath.fsum(mpmath.exp(f) for f in fields))
     log_z_other = mpmath.log(mpmath.fsum(mpmath.exp(f) for f in others))
-    return mpmath.fsum(mpmath.exp(f - log_z) * ((f - log_z) - (g - log_z_other))
-                       for f, g in zip(fields, others, strict=True))
+    return mpmath.fsum(
+        mpmath.exp(f - log_z) * ((f - log_z) - (g - log_z_other))
+        for f, g in zip(fields, others, strict=True)
+    )
 
 
 @pytest.mark.parametrize("eta", FIELDS)
@@ -86,8 +88,11 @@ def test_fisher_matrices_are_the_hessian_of_an_independent_kl(eta):
                 order = tuple(int(k == i) + int(k == j) for k in range(m))
                 hessian[i, j] = float(mpmath.diff(lambda *e: _mp_kl(point, e), point, order))
     scale = np.sqrt(np.outer(np.diag(hessian), np.diag(hessian)))
-    for fisher in (phys["log_partition_hessian"], phys["statistic_covariance"],
-                   learn["fisher_matrix"]):
+    for fisher in (
+        phys["log_partition_hessian"],
+        phys["statistic_covariance"],
+        learn["fisher_matrix"],
+    ):
         assert np.all(np.abs(fisher - hessian) <= 1e-13 * scale + 1e-300)
 
 
@@ -103,9 +108,21 @@ def test_finite_difference_kl_hessian_in_float64_reaches_the_spec_precision():
 
     h, m = 1e-4, eta.size
     steps = h * np.eye(m)
-    hessian = np.array([[(kl(eta + steps[i] + steps[j]) - kl(eta + steps[i] - steps[j])
-                          - kl(eta - steps[i] + steps[j]) + kl(eta - steps[i] - steps[j]))
-                         / (4 * h * h) for j in range(m)] for i in range(m)])
+    hessian = np.array(
+        [
+            [
+                (
+                    kl(eta + steps[i] + steps[j])
+                    - kl(eta + steps[i] - steps[j])
+                    - kl(eta - steps[i] + steps[j])
+                    + kl(eta - steps[i] - steps[j])
+                )
+                / (4 * h * h)
+                for j in range(m)
+            ]
+            for i in range(m)
+        ]
+    )
     assert np.max(np.abs(hessian - phys["log_partition_hessian"])) < 1e-6
 
 
@@ -167,8 +184,9 @@ def test_cross_entropy_on_both_sides_matches_scikit_learn_log_loss():
     values, phys, learn = _both({"natural_parameters": [0.5, -1.0], "target": [0.2, 0.5, 0.3]})
     labels = np.arange(3)
     predictions = np.tile(phys["probabilities"], (3, 1))
-    reference = log_loss(labels, predictions, sample_weight=values["target"], normalize=False,
-                         labels=labels)
+    reference = log_loss(
+        labels, predictions, sample_weight=values["target"], normalize=False, labels=labels
+    )
     assert phys["cross_entropy"] == pytest.approx(reference, rel=1e-14)
     assert learn["loss"] == pytest.approx(reference, rel=1e-14)
 
@@ -176,8 +194,9 @@ def test_cross_entropy_on_both_sides_matches_scikit_learn_log_loss():
 # -- the Gibbs family in β: two-level closed form and the Schottky peak (spec 2(h), 7(h)) ---------
 
 
-@pytest.mark.parametrize(("gap", "kT"), [(1.0, 1.0 / SCHOTTKY_PEAK), (2.0, 0.3), (1e-3, 5.0),
-                                         (50.0, 0.5)])
+@pytest.mark.parametrize(
+    ("gap", "kT"), [(1.0, 1.0 / SCHOTTKY_PEAK), (2.0, 0.3), (1e-3, 5.0), (50.0, 0.5)]
+)
 def test_two_level_fisher_in_beta_matches_the_closed_form(gap, kT):
     params = {"energies": [3.0, 3.0 + gap], "temperature": kT}
     phys = field_ensemble(params)
@@ -201,8 +220,11 @@ def test_heat_capacity_from_the_fisher_information_peaks_at_the_schottky_value()
 
 
 def test_plain_gradient_is_not_reparametrization_invariant():
-    params = {"coordinates": [0.3, -0.7], "mixing_matrix": [[3.5, -0.4], [1.2, 2.1]],
-              "target": [0.2, 0.5, 0.3]}
+    params = {
+        "coordinates": [0.3, -0.7],
+        "mixing_matrix": [[3.5, -0.4], [1.2, 2.1]],
+        "target": [0.2, 0.5, 0.3],
+    }
     result = C.identity("natural-gradient-is-reparametrization-invariant").check(C, params)
     assert result.holds
     assert result.detail["plain_gradient_rel_discrepancy"] > 0.5
@@ -225,9 +247,11 @@ def test_worked_example_evaluates_with_every_identity_holding():
     from physml.cli import evaluate_identities
 
     evaluation = C.evaluate()
-    np.testing.assert_allclose(evaluation.learning["probabilities"],
-                               np.exp([0.5, -1.0, 0.0]) / np.exp([0.5, -1.0, 0.0]).sum(),
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        evaluation.learning["probabilities"],
+        np.exp([0.5, -1.0, 0.0]) / np.exp([0.5, -1.0, 0.0]).sum(),
+        rtol=1e-15,
+    )
     assert all(row["holds"] for row in evaluate_identities(C, evaluation))
 
 

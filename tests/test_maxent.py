@@ -19,8 +19,9 @@ from physml_plugins.maxent import MAXENT_LOGISTIC, logistic_inputs
 C = MAXENT_LOGISTIC
 
 
-def _dataset(n: int, d: int, K: int, *, seed: int, strength: float = 0.5,
-             constant: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def _dataset(
+    n: int, d: int, K: int, *, seed: int, strength: float = 0.5, constant: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Features N(0, 1)·10^U(−1, 1) per column (plus a constant column) and labels drawn from
     a softmax teacher, every class present."""
     rng = np.random.default_rng(seed)
@@ -70,8 +71,9 @@ def _scikit_learn(X: np.ndarray, y: np.ndarray, l2: float, solver: str) -> objec
     K = int(y.max()) + 1
     # sklearn's binary model has one weight vector w = w₁ − w₀, so its C is 2/l2 for K = 2.
     c_value = np.inf if l2 == 0 else 2.0 / l2 if K == 2 else 1.0 / l2
-    model = LogisticRegression(fit_intercept=False, C=c_value, tol=1e-12, max_iter=100_000,
-                               solver=solver)
+    model = LogisticRegression(
+        fit_intercept=False, C=c_value, tol=1e-12, max_iter=100_000, solver=solver
+    )
     return model.fit(X, y)
 
 
@@ -82,8 +84,9 @@ def _centred_weights(model: object, K: int) -> np.ndarray:
     return coef - coef.mean(axis=1, keepdims=True)
 
 
-def _reference_error(X: np.ndarray, y: np.ndarray, l2: float, P: np.ndarray,
-                     W: np.ndarray) -> np.ndarray:
+def _reference_error(
+    X: np.ndarray, y: np.ndarray, l2: float, P: np.ndarray, W: np.ndarray
+) -> np.ndarray:
     """The first-order error of a reference solution's probabilities: the change one Newton
     step from it would make, δW = H⁻¹g on class-centred weights (g = Xᵀ(P − P̃) + l2·W, H the
     summed loss's Hessian, both computed here independently of the plugin), δPᵢ = (diag pᵢ −
@@ -168,11 +171,15 @@ def _slsqp_maximum_entropy(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, fl
     A = np.vstack([rows, features[keep]])
     b = np.concatenate([np.ones(N), (X.T @ T).ravel()[keep]])
     start = 0.5 * T.ravel() + 0.5 / K
-    result = minimize(lambda p: float(xlogy(p, p).sum()), start,
-                      jac=lambda p: np.log(np.maximum(p, 1e-300)) + 1.0, method="SLSQP",
-                      bounds=[(0.0, 1.0)] * (N * K),
-                      constraints=[{"type": "eq", "fun": lambda p: A @ p - b, "jac": lambda p: A}],
-                      options={"ftol": 1e-15, "maxiter": 10_000})
+    result = minimize(
+        lambda p: float(xlogy(p, p).sum()),
+        start,
+        jac=lambda p: np.log(np.maximum(p, 1e-300)) + 1.0,
+        method="SLSQP",
+        bounds=[(0.0, 1.0)] * (N * K),
+        constraints=[{"type": "eq", "fun": lambda p: A @ p - b, "jac": lambda p: A}],
+        options={"ftol": 1e-15, "maxiter": 10_000},
+    )
     assert result.status == 0, result.message
     P = result.x.reshape(N, K)
     return P, -float(xlogy(P, P).sum())
@@ -220,8 +227,13 @@ def test_the_physics_side_never_calls_the_learning_side(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the maximum-entropy side called the learning side")
 
-    for name in ("_fit_logistic", "_logistic", "_logistic_hessian", "_logistic_observables",
-                 "logistic_regression"):
+    for name in (
+        "_fit_logistic",
+        "_logistic",
+        "_logistic_hessian",
+        "_logistic_observables",
+        "logistic_regression",
+    ):
         monkeypatch.setattr(maxent, name, forbidden)
     X, y = _dataset(30, 2, 3, seed=31)
     for l2 in (0.0, 0.3):
@@ -233,8 +245,14 @@ def test_the_learning_side_never_calls_the_physics_side(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the learning side called the maximum-entropy side")
 
-    for name in ("_maxent", "_primal_newton", "_solve_maximum_entropy", "_constraint_curvature",
-                 "_simplex_project", "maximum_entropy"):
+    for name in (
+        "_maxent",
+        "_primal_newton",
+        "_solve_maximum_entropy",
+        "_constraint_curvature",
+        "_simplex_project",
+        "maximum_entropy",
+    ):
         monkeypatch.setattr(maxent, name, forbidden)
     X, y = _dataset(30, 2, 3, seed=32)
     for l2 in (0.0, 0.3):
@@ -254,13 +272,20 @@ def _raises(params: dict, parameter: str, *fragments: str) -> None:
 
 
 def test_labels_of_the_wrong_length_are_rejected():
-    _raises({"features": [[0.0, 1.0]] * 4, "labels": [0, 1, 0], "l2": 1.0}, "labels",
-            "3 entries", "4 rows")
+    _raises(
+        {"features": [[0.0, 1.0]] * 4, "labels": [0, 1, 0], "l2": 1.0},
+        "labels",
+        "3 entries",
+        "4 rows",
+    )
 
 
 def test_a_missing_class_is_rejected():
-    _raises({"features": [[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]], "labels": [0, 2, 2], "l2": 1.0},
-            "labels", "class 1 never occurs")
+    _raises(
+        {"features": [[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]], "labels": [0, 2, 2], "l2": 1.0},
+        "labels",
+        "class 1 never occurs",
+    )
 
 
 def test_a_single_class_is_rejected():
@@ -278,32 +303,48 @@ def test_negative_l2_and_one_dimensional_features_are_rejected():
 
 
 def test_separable_labels_without_a_prior_are_rejected_naming_labels():
-    params = {"features": [[-2.0, 1.0], [-1.0, 1.0], [1.0, 1.0], [2.0, 1.0]],
-              "labels": [0, 0, 1, 1], "l2": 0.0}
+    params = {
+        "features": [[-2.0, 1.0], [-1.0, 1.0], [1.0, 1.0], [2.0, 1.0]],
+        "labels": [0, 0, 1, 1],
+        "l2": 0.0,
+    }
     _raises(params, "labels", "separable", "use l2 > 0")
     C.check_params({**params, "l2": 0.01})  # the prior makes the problem well posed
 
 
 def test_quasi_separable_labels_without_a_prior_are_rejected():
     # a tie at x = 0 (both labels there), the rest separated: quasi-complete separation
-    params = {"features": [[-2.0, 1.0], [-1.0, 1.0], [0.0, 1.0], [0.0, 1.0], [1.0, 1.0],
-                           [2.0, 1.0]], "labels": [0, 0, 0, 1, 1, 1], "l2": 0.0}
+    params = {
+        "features": [[-2.0, 1.0], [-1.0, 1.0], [0.0, 1.0], [0.0, 1.0], [1.0, 1.0], [2.0, 1.0]],
+        "labels": [0, 0, 0, 1, 1, 1],
+        "l2": 0.0,
+    }
     _raises(params, "labels", "separable")
 
 
 def test_collinear_zero_and_surplus_columns_without_a_prior_are_rejected_naming_features():
     X, y = _dataset(30, 2, 3, seed=41, strength=0.2)
     duplicated = np.column_stack([X, 3.0 * X[:, 0]])
-    _raises({"features": duplicated.tolist(), "labels": y.tolist(), "l2": 0.0}, "features",
-            "columns 0 and 3 are collinear")
+    _raises(
+        {"features": duplicated.tolist(), "labels": y.tolist(), "l2": 0.0},
+        "features",
+        "columns 0 and 3 are collinear",
+    )
     zero = np.column_stack([X, np.zeros(len(y))])
-    _raises({"features": zero.tolist(), "labels": y.tolist(), "l2": 0.0}, "features",
-            "column 3 is all zeros")
+    _raises(
+        {"features": zero.tolist(), "labels": y.tolist(), "l2": 0.0},
+        "features",
+        "column 3 is all zeros",
+    )
     dependent = np.column_stack([X, X[:, 0] + X[:, 1]])
-    _raises({"features": dependent.tolist(), "labels": y.tolist(), "l2": 0.0}, "features",
-            "linearly dependent")
-    _raises({"features": [[1.0, 2.0, 3.0]] * 2, "labels": [0, 1], "l2": 0.0}, "features",
-            "fewer rows")
+    _raises(
+        {"features": dependent.tolist(), "labels": y.tolist(), "l2": 0.0},
+        "features",
+        "linearly dependent",
+    )
+    _raises(
+        {"features": [[1.0, 2.0, 3.0]] * 2, "labels": [0, 1], "l2": 0.0}, "features", "fewer rows"
+    )
 
 
 def test_collinear_columns_are_fine_with_a_prior_and_both_sides_agree():
@@ -344,8 +385,11 @@ def test_eval_of_the_worked_example_succeeds(tmp_path, capsys):
 
 
 def test_eval_refuses_separable_labels_with_exit_status_2(tmp_path, capsys):
-    params = {"features": [[-2.0, 1.0], [-1.0, 1.0], [1.0, 1.0], [2.0, 1.0]],
-              "labels": [0, 0, 1, 1], "l2": 0}
+    params = {
+        "features": [[-2.0, 1.0], [-1.0, 1.0], [1.0, 1.0], [2.0, 1.0]],
+        "labels": [0, 0, 1, 1],
+        "l2": 0,
+    }
     code, _, err = _eval(tmp_path, capsys, params)
     assert code == 2
     assert "parameter 'labels'" in err and "separable" in err
@@ -378,9 +422,11 @@ def test_both_sides_answer_in_seconds_for_500_samples_10_features_5_classes(l2):
     learn, learning_cpu, learning_wall = _seconds(maxent._logistic, logistic_inputs(params))
     evaluation = C.evaluate(raw)
     rows, identities_cpu, _ = _seconds(evaluate_identities, C, evaluation)
-    print(f"l2={l2}: validation {validate_cpu:.2f} s CPU; physics {physics_cpu:.2f} s CPU "
-          f"({physics_wall:.2f} s wall); learning {learning_cpu:.2f} s CPU ({learning_wall:.2f} s "
-          f"wall); identities {identities_cpu:.2f} s CPU")
+    print(
+        f"l2={l2}: validation {validate_cpu:.2f} s CPU; physics {physics_cpu:.2f} s CPU "
+        f"({physics_wall:.2f} s wall); learning {learning_cpu:.2f} s CPU ({learning_wall:.2f} s "
+        f"wall); identities {identities_cpu:.2f} s CPU"
+    )
     assert physics_cpu < 3.0
     assert learning_cpu < 3.0
     assert validate_cpu + identities_cpu < 10.0

@@ -49,9 +49,19 @@ def _cases() -> list[dict]:
         duration = 10 ** rng.uniform(-2, math.log10(3)) / frequency
         length = math.sqrt(hbar * duration / mass)
         start, end = rng.normal(size=2) * 2.5 * length
-        cases.append(C.check_params({
-            "mass": mass, "hbar": hbar, "frequency": frequency, "duration": duration,
-            "steps": int(rng.integers(1, 61)), "start": start, "end": end}))
+        cases.append(
+            C.check_params(
+                {
+                    "mass": mass,
+                    "hbar": hbar,
+                    "frequency": frequency,
+                    "duration": duration,
+                    "steps": int(rng.integers(1, 61)),
+                    "start": start,
+                    "end": end,
+                }
+            )
+        )
     return cases
 
 
@@ -83,15 +93,19 @@ def test_free_particle_lattice_and_brownian_gp_match_the_heat_kernel(index):
     physics, learning = _sides(params, FREE_PARTICLE)
     scale = math.sqrt(params["hbar"] * params["duration"] / params["mass"])
     reference = norm(params["start"], scale).logpdf(params["end"])
-    assert physics["lattice_log_propagator"] == pytest.approx(reference, abs=1e-11 * (
-        1 + abs(reference)) * params["steps"])
+    assert physics["lattice_log_propagator"] == pytest.approx(
+        reference, abs=1e-11 * (1 + abs(reference)) * params["steps"]
+    )
     assert learning["brownian_log_marginal_likelihood"] == pytest.approx(
-        reference, abs=1e-13 * (1 + abs(reference)))
+        reference, abs=1e-13 * (1 + abs(reference))
+    )
 
 
 def test_free_particle_lattice_does_not_depend_on_the_number_of_steps():
-    values = [lattice_propagator(0.7, 1.9, 0.0, 2.5, steps, 0.4, -1.1)["log_kernel"]
-              for steps in range(1, 61)]
+    values = [
+        lattice_propagator(0.7, 1.9, 0.0, 2.5, steps, 0.4, -1.1)["log_kernel"]
+        for steps in range(1, 61)
+    ]
     np.testing.assert_allclose(values, values[0], rtol=0, atol=1e-13)
 
 
@@ -126,7 +140,8 @@ def test_three_step_lattice_matches_a_double_integral():
     value, _ = integrate.dblquad(integrand, -8, 8, -8, 8, epsabs=0, epsrel=1e-11)
     reference = math.log((m / (2 * math.pi * hbar * eps)) ** 1.5 * value)
     assert lattice_propagator(m, hbar, w, tau, 3, x_a, x_b)["log_kernel"] == pytest.approx(
-        reference, abs=1e-9)
+        reference, abs=1e-9
+    )
 
 
 # -- the Brownian prior on the grid and the bridge (PI-2) -----------------------------------------
@@ -155,8 +170,11 @@ def test_pinned_paths_give_the_closed_form_brownian_bridge(index):
     physics, learning = _sides(params, FREE_PARTICLE)
     tau, steps, x_a, x_b = params["duration"], params["steps"], params["start"], params["end"]
     inner = np.arange(1, steps) * tau / steps
-    covariance = params["hbar"] / params["mass"] * (
-        np.minimum.outer(inner, inner) - np.outer(inner, inner) / tau)
+    covariance = (
+        params["hbar"]
+        / params["mass"]
+        * (np.minimum.outer(inner, inner) - np.outer(inner, inner) / tau)
+    )
     mean = x_a + inner / tau * (x_b - x_a)
     scale = params["hbar"] * tau / params["mass"]
     condition = 1 / math.tan(math.pi / (2 * steps)) ** 2
@@ -175,8 +193,12 @@ def _mp_mehler(m: float, hbar: float, w: float, tau: float, x_a: float, x_b: flo
     with mpmath.workdps(50):
         m, hbar, w, tau, x_a, x_b = (mpmath.mpf(v) for v in (m, hbar, w, tau, x_a, x_b))
         x = w * tau
-        exponent = m * w * ((x_a**2 + x_b**2) * mpmath.cosh(x) - 2 * x_a * x_b) / (
-            2 * hbar * mpmath.sinh(x))
+        exponent = (
+            m
+            * w
+            * ((x_a**2 + x_b**2) * mpmath.cosh(x) - 2 * x_a * x_b)
+            / (2 * hbar * mpmath.sinh(x))
+        )
         return float(mpmath.log(m * w / (2 * mpmath.pi * hbar * mpmath.sinh(x))) / 2 - exponent)
 
 
@@ -188,8 +210,9 @@ def test_mehler_kernel_matches_high_precision_sinh_and_cosh(omega_tau):
     for x_a, x_b in ((0.3 * length, -1.2 * length), (2.0 * length, 2.1 * length), (0.0, 0.0)):
         reference = _mp_mehler(m, hbar, w, tau, x_a, x_b)
         value = mehler_log_kernel(m, hbar, w, tau, x_a, x_b)
-        assert value == pytest.approx(reference, abs=32 * EPS * (1 + abs(reference)) / min(
-            omega_tau, 1))
+        assert value == pytest.approx(
+            reference, abs=32 * EPS * (1 + abs(reference)) / min(omega_tau, 1)
+        )
 
 
 @pytest.mark.parametrize("omega_tau", [0.5, 1.0, 2.5])
@@ -200,16 +223,22 @@ def test_mehler_kernel_is_the_spectral_sum_over_oscillator_eigenstates(omega_tau
     scale = math.sqrt(m * w / hbar)
     x_a, x_b = 0.8 / scale, -1.3 / scale
     with mpmath.workdps(40):
+
         def psi(n: int, x: float) -> mpmath.mpf:
             xi = mpmath.mpf(x) * scale
-            return ((mpmath.mpf(m * w) / (mpmath.pi * hbar)) ** mpmath.mpf(0.25)
-                    * mpmath.hermite(n, xi) * mpmath.exp(-xi**2 / 2)
-                    / mpmath.sqrt(2**n * mpmath.factorial(n)))
+            return (
+                (mpmath.mpf(m * w) / (mpmath.pi * hbar)) ** mpmath.mpf(0.25)
+                * mpmath.hermite(n, xi)
+                * mpmath.exp(-(xi**2) / 2)
+                / mpmath.sqrt(2**n * mpmath.factorial(n))
+            )
 
-        total = mpmath.fsum(psi(n, x_b) * psi(n, x_a) * mpmath.exp(-(n + 0.5) * omega_tau)
-                            for n in range(120))
+        total = mpmath.fsum(
+            psi(n, x_b) * psi(n, x_a) * mpmath.exp(-(n + 0.5) * omega_tau) for n in range(120)
+        )
     assert mehler_log_kernel(m, hbar, w, tau, x_a, x_b) == pytest.approx(
-        float(mpmath.log(total)), abs=1e-13)
+        float(mpmath.log(total)), abs=1e-13
+    )
 
 
 @pytest.mark.parametrize("index", range(len(CASES)))
@@ -218,13 +247,20 @@ def test_ou_transition_density_matches_scipy_norm_and_the_ground_state_transform
     physics, learning = _sides(params, OSCILLATOR)
     m, hbar, w, tau = (params[k] for k in ("mass", "hbar", "frequency", "duration"))
     v = hbar / (2 * m * w)
-    reference = norm(params["start"] * math.exp(-w * tau),
-                     math.sqrt(v * -math.expm1(-2 * w * tau))).logpdf(params["end"])
-    terms = 1 + abs(reference) + (params["start"] ** 2 + params["end"] ** 2) * m * w / hbar / (
-        -math.expm1(-2 * w * tau))
+    reference = norm(
+        params["start"] * math.exp(-w * tau), math.sqrt(v * -math.expm1(-2 * w * tau))
+    ).logpdf(params["end"])
+    terms = (
+        1
+        + abs(reference)
+        + (params["start"] ** 2 + params["end"] ** 2) * m * w / hbar / (-math.expm1(-2 * w * tau))
+    )
     assert learning["ou_log_transition_density"] == pytest.approx(reference, abs=64 * EPS * terms)
-    transformed = (physics["log_mehler_kernel"] + physics["ground_state_energy"] * tau / hbar
-                   + physics["log_ground_state_ratio"])
+    transformed = (
+        physics["log_mehler_kernel"]
+        + physics["ground_state_energy"] * tau / hbar
+        + physics["log_ground_state_ratio"]
+    )
     assert transformed == pytest.approx(reference, abs=64 * EPS * terms)
 
 
@@ -235,8 +271,9 @@ def test_ou_transition_matches_scikit_learn_gp_regression():
     params = C.check_params(GP_STRESS_EXAMPLES[0])
     translated = gp_from_path_integral(params)
     v, ell = translated["stationary_variance"], translated["length_scale"]
-    kernel = ConstantKernel(v, "fixed") * Matern(length_scale=ell, length_scale_bounds="fixed",
-                                                 nu=0.5)
+    kernel = ConstantKernel(v, "fixed") * Matern(
+        length_scale=ell, length_scale_bounds="fixed", nu=0.5
+    )
     gp = GaussianProcessRegressor(kernel=kernel, alpha=0.0, optimizer=None)
     gp.fit([[0.0]], [params["start"]])
     mean, std = gp.predict([[params["duration"]]], return_std=True)
@@ -262,10 +299,12 @@ def test_ground_state_correlator_is_scikit_learns_matern_half_kernel(index):
     physics, _ = _sides(params, TWO_POINT)
     kernel = _sklearn_ou_kernel(params, np.array([0.0, params["duration"]]))
     cond = 1 / math.tanh(params["frequency"] * params["duration"] / 2)
-    assert physics["ground_state_variance"] == pytest.approx(kernel[0, 0], abs=16 * EPS * cond
-                                                             * kernel[0, 0])
-    assert physics["euclidean_correlator"] == pytest.approx(kernel[0, 1], abs=16 * EPS * cond
-                                                            * kernel[0, 0])
+    assert physics["ground_state_variance"] == pytest.approx(
+        kernel[0, 0], abs=16 * EPS * cond * kernel[0, 0]
+    )
+    assert physics["euclidean_correlator"] == pytest.approx(
+        kernel[0, 1], abs=16 * EPS * cond * kernel[0, 0]
+    )
 
 
 @pytest.mark.parametrize("index", range(len(CASES)))
@@ -280,40 +319,53 @@ def test_ground_state_path_precision_inverts_scikit_learns_kernel_matrix(index):
     ratio = 1 / math.tanh(spacing / 2)
     condition = min(ratio, steps + 1) * ratio
     assert np.max(np.abs(precision @ kernel - np.eye(steps + 1))) <= 16 * (steps + 1) * EPS * (
-        condition)
+        condition
+    )
     # The spec's closed form: K⁻¹ = tridiag(−a; 1, 1 + a², …, 1 + a², 1; −a)/(v(1 − a²)).
     a = math.exp(-spacing)
     v = params["hbar"] / (2 * params["mass"] * params["frequency"])
     diagonal = np.full(steps + 1, 1 + a * a)
     diagonal[[0, -1]] = 1.0
     closed = (np.diag(diagonal) - a * (np.eye(steps + 1, k=1) + np.eye(steps + 1, k=-1))) / (
-        v * -math.expm1(-2 * spacing))
+        v * -math.expm1(-2 * spacing)
+    )
     np.testing.assert_allclose(precision, closed, rtol=1e-12, atol=1e-12 * np.max(closed))
     density = multivariate_normal(np.zeros(steps + 1), kernel).logpdf(np.zeros(steps + 1))
     assert physics["log_ground_state_path_measure"] == pytest.approx(
-        density, abs=64 * (steps + 1) * EPS * (ratio + abs(density)))
+        density, abs=64 * (steps + 1) * EPS * (ratio + abs(density))
+    )
 
 
 # -- the continuum limits (PI-5, PI-6) against the spec's tables ---------------------------------
 
 
 def test_oscillator_lattice_errors_match_the_spec_table():
-    errors = [lattice_propagator(1.0, 1.0, 1.0, 2.0, steps, 0.3, -0.5)["log_kernel"]
-              - mehler_log_kernel(1.0, 1.0, 1.0, 2.0, 0.3, -0.5) for steps in (8, 16, 32, 64, 128)]
-    np.testing.assert_allclose(errors, [4.573e-3, 1.151e-3, 2.883e-4, 7.212e-5, 1.803e-5],
-                               rtol=1e-3)
+    errors = [
+        lattice_propagator(1.0, 1.0, 1.0, 2.0, steps, 0.3, -0.5)["log_kernel"]
+        - mehler_log_kernel(1.0, 1.0, 1.0, 2.0, 0.3, -0.5)
+        for steps in (8, 16, 32, 64, 128)
+    ]
+    np.testing.assert_allclose(
+        errors, [4.573e-3, 1.151e-3, 2.883e-4, 7.212e-5, 1.803e-5], rtol=1e-3
+    )
 
 
 def test_left_point_rule_converges_only_at_first_order():
     """Its error is the trapezoid's plus ε·mω²(x_a² − x_b²)/(4ħ): the ratio tends to 2."""
-    errors = np.array([lattice_propagator(1.0, 1.0, 1.0, 2.0, steps, 0.3, -0.5, rule="left")[
-        "log_kernel"] - mehler_log_kernel(1.0, 1.0, 1.0, 2.0, 0.3, -0.5) for steps in (128, 256)])
+    errors = np.array(
+        [
+            lattice_propagator(1.0, 1.0, 1.0, 2.0, steps, 0.3, -0.5, rule="left")["log_kernel"]
+            - mehler_log_kernel(1.0, 1.0, 1.0, 2.0, 0.3, -0.5)
+            for steps in (128, 256)
+        ]
+    )
     assert errors[0] / errors[1] == pytest.approx(2.0, abs=0.05)
 
 
 def test_oscillator_limit_reports_the_ratio_order_and_negative_control():
-    result = check_oscillator_limit(C, {"family": OSCILLATOR, "mass": 1.0, "hbar": 1.0,
-                                        "frequency": 1.0, "duration": 2.0})
+    result = check_oscillator_limit(
+        C, {"family": OSCILLATOR, "mass": 1.0, "hbar": 1.0, "frequency": 1.0, "duration": 2.0}
+    )
     assert result.holds
     assert result.detail["observed_ratio"] == pytest.approx(4.0, abs=0.05)
     assert result.detail["observed_order"] == pytest.approx(2.0, abs=0.02)
@@ -325,12 +377,22 @@ def test_oscillator_limit_reports_the_ratio_order_and_negative_control():
 def test_thermal_variance_matches_the_spec_value_and_table():
     reference = 0.5523956964912559  # ½ coth(3/2), spec 5B(h)
     assert 0.5 / math.tanh(1.5) == pytest.approx(reference, rel=1e-15)
-    learning = gaussian_process_regression(gp_from_path_integral(
-        {"family": THERMAL, "mass": 1.0, "hbar": 1.0, "frequency": 1.0,
-         "inverse_temperature": 3.0}))
+    learning = gaussian_process_regression(
+        gp_from_path_integral(
+            {
+                "family": THERMAL,
+                "mass": 1.0,
+                "hbar": 1.0,
+                "frequency": 1.0,
+                "inverse_temperature": 3.0,
+            }
+        )
+    )
     assert learning["periodic_kernel_variance"] == pytest.approx(reference, rel=4 * EPS)
-    errors = [thermal_lattice_variance(1.0, 1.0, 1.0, 3.0, steps) - reference
-              for steps in (16, 32, 64, 128)]
+    errors = [
+        thermal_lattice_variance(1.0, 1.0, 1.0, 3.0, steps) - reference
+        for steps in (16, 32, 64, 128)
+    ]
     np.testing.assert_allclose(errors, [-2.171e-3, -5.454e-4, -1.365e-4, -3.414e-5], rtol=2e-3)
 
 
@@ -355,18 +417,25 @@ def test_thermal_lattice_variance_is_the_inverse_of_the_circulant_action(steps):
 def test_periodic_kernel_is_the_sum_over_images_of_the_ou_kernel():
     v, ell, period = 0.8, 0.6, 1.1
     images = sum(v * math.exp(-abs(n) * period / ell) for n in range(-400, 401))
-    value = gaussian_process_regression({"family": THERMAL, "stationary_variance": v,
-                                         "length_scale": ell, "period": period})
+    value = gaussian_process_regression(
+        {"family": THERMAL, "stationary_variance": v, "length_scale": ell, "period": period}
+    )
     assert value["periodic_kernel_variance"] == pytest.approx(images, rel=1e-14)
 
 
 def test_thermal_limit_fails_when_the_circle_misses_hbar():
     """The rate check sees a period β instead of βħ (the mutant) at ħ ≠ 1."""
-    params = {"family": THERMAL, "mass": 2.0, "hbar": 0.3, "frequency": 2.5,
-              "inverse_temperature": 1.6}
+    params = {
+        "family": THERMAL,
+        "mass": 2.0,
+        "hbar": 0.3,
+        "frequency": 2.5,
+        "inverse_temperature": 1.6,
+    }
     assert check_thermal_limit(C, params).holds
-    wrong = C.with_translate(lambda p: {**gp_from_path_integral(p),
-                                        "period": p["inverse_temperature"]})
+    wrong = C.with_translate(
+        lambda p: {**gp_from_path_integral(p), "period": p["inverse_temperature"]}
+    )
     assert not check_thermal_limit(wrong, params).holds
 
 
@@ -427,7 +496,8 @@ def test_eval_of_the_worked_example_exits_0(capsys):
     assert main(["eval", "path-integral-gp", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["physics"]["lattice_log_propagator"] == pytest.approx(
-        result["learning"]["brownian_log_marginal_likelihood"], abs=1e-13)
+        result["learning"]["brownian_log_marginal_likelihood"], abs=1e-13
+    )
     assert result["learning"]["ou_stationary_variance"] == pytest.approx(0.5)
     rows = {row["name"]: row for row in result["identities"]}
     assert all(row["holds"] for row in rows.values())

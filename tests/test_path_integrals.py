@@ -37,9 +37,12 @@ def _cases() -> list[dict]:
     while len(cases) < 60:
         n, d = int(rng.integers(1, 41)), int(rng.integers(1, 16))
         design = rng.normal(size=(n, d)) * 10 ** rng.uniform(-2, 2)
-        params = {"design": design, "targets": rng.normal(size=n) * 10 ** rng.uniform(-1, 1),
-                  "prior_precision": 10 ** rng.uniform(-3, 3),
-                  "noise_variance": 10 ** rng.uniform(-3, 2)}
+        params = {
+            "design": design,
+            "targets": rng.normal(size=n) * 10 ** rng.uniform(-1, 1),
+            "prior_precision": 10 ** rng.uniform(-3, 3),
+            "noise_variance": 10 ** rng.uniform(-3, 2),
+        }
         if conditioning(params)["kappa"] <= 1e8:
             cases.append(C.check_params(params))
     return cases
@@ -86,15 +89,20 @@ def test_classical_solution_is_scikit_learn_ridge_regression(index):
     params = CASES[index]
     design, targets = params["design"], params["targets"]
     # Ridge minimises ‖y − Xw‖² + λ‖w‖²: the MAP of the linear-Gaussian model at λ = α·σ².
-    ridge = Ridge(alpha=params["prior_precision"] * params["noise_variance"],
-                  fit_intercept=False, solver="svd").fit(design, targets)
+    ridge = Ridge(
+        alpha=params["prior_precision"] * params["noise_variance"],
+        fit_intercept=False,
+        solver="svd",
+    ).fit(design, targets)
     cond = conditioning(params)
     w = gaussian_path_integral(params)["classical_solution"]
     scale = np.max(np.abs(ridge.coef_)) + np.linalg.norm(targets) / math.sqrt(
-        params["noise_variance"] * cond["stiffness_min"])
+        params["noise_variance"] * cond["stiffness_min"]
+    )
     assert np.max(np.abs(w - ridge.coef_)) <= 100 * EPS * cond["condition"] * scale
     assert np.max(np.abs(bayesian_linear_regression(params)["map_estimate"] - ridge.coef_)) <= (
-        100 * EPS * cond["condition"] * scale)
+        100 * EPS * cond["condition"] * scale
+    )
 
 
 def test_worked_example_by_hand():
@@ -116,7 +124,8 @@ def test_worked_example_by_hand():
     assert physics["fluctuation_log_determinant"] == pytest.approx(math.log(det), rel=1e-14)
     # MacKay: evidence = best-fit likelihood × Occam factor, and the Occam factor is < 1 here.
     assert learning["log_evidence"] == pytest.approx(
-        learning["log_likelihood_at_map"] + learning["log_occam_factor"], abs=1e-13)
+        learning["log_likelihood_at_map"] + learning["log_occam_factor"], abs=1e-13
+    )
     assert learning["log_occam_factor"] < 0
 
 
@@ -126,12 +135,14 @@ def test_propagator_is_the_inverse_of_the_fluctuation_operator():
         if cond["condition"] > 1e6:
             continue
         design = params["design"]
-        operator = (design.T @ design / params["noise_variance"]
-                    + params["prior_precision"] * np.eye(design.shape[1]))
+        operator = design.T @ design / params["noise_variance"] + params[
+            "prior_precision"
+        ] * np.eye(design.shape[1])
         inverse = np.linalg.inv(operator)
         atol = 100 * EPS * cond["condition"] * np.max(np.abs(inverse)) * design.shape[1]
-        np.testing.assert_allclose(gaussian_path_integral(params)["propagator"], inverse,
-                                   rtol=0, atol=atol)
+        np.testing.assert_allclose(
+            gaussian_path_integral(params)["propagator"], inverse, rtol=0, atol=atol
+        )
 
 
 def test_modes_the_data_do_not_see_have_the_prior_stiffness():
@@ -143,12 +154,15 @@ def test_modes_the_data_do_not_see_have_the_prior_stiffness():
 # -- LA-2: the loop expansion against closed forms, quadrature and Stirling -----------------------
 
 
-@pytest.mark.parametrize(("q", "expected"), [(0.5, -0.75), (0.3, -0.6865079365),
-                                             (0.1, -0.1574074074), (0.9, -0.1574074074)])
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [(0.5, -0.75), (0.3, -0.6865079365), (0.1, -0.1574074074), (0.9, -0.1574074074)],
+)
 def test_two_loop_coefficient_matches_the_spec_values(q, expected):
     hbar = 1 / np.asarray(SWEEP, dtype=float)
     c1 = beta_saddle_point({"family": BETA, "success_fraction": q, "hbar": hbar})[
-        "loop_coefficient"]
+        "loop_coefficient"
+    ]
     assert c1 == pytest.approx(expected, abs=1e-10)
     assert c1 == pytest.approx(1 / (12 * q * (1 - q)) - 13 / 12, rel=1e-14)
 
@@ -175,8 +189,9 @@ def test_beta_integral_by_adaptive_quadrature(q):
     for n in (20, 80, 320):
         hbar = 1.0 / n
         physics = beta_saddle_point({"family": BETA, "success_fraction": q, "hbar": hbar})
-        learning = beta_bernoulli_evidence(model_from_action(
-            {"family": BETA, "success_fraction": q, "hbar": hbar}))
+        learning = beta_bernoulli_evidence(
+            model_from_action({"family": BETA, "success_fraction": q, "hbar": hbar})
+        )
 
         def integrand(theta, n=n):
             log_ratio = q * math.log(theta / q) + (1 - q) * math.log((1 - theta) / (1 - q))
@@ -199,26 +214,28 @@ def test_betaln_is_accurate_at_the_largest_sample_size():
         n = SWEEP[-1]
         k = round(q * n)
         reference = float(mpmath.log(mpmath.beta(k + 1, n - k + 1)))
-        exact = beta_bernoulli_evidence({"successes": k, "trials": n, "prior_a": 1.0,
-                                         "prior_b": 1.0})["log_evidence"]
+        exact = beta_bernoulli_evidence(
+            {"successes": k, "trials": n, "prior_a": 1.0, "prior_b": 1.0}
+        )["log_evidence"]
         assert abs(float(exact) - reference) <= 1e-13 * abs(reference)
 
 
 def test_one_loop_and_laplace_coincide_under_a_uniform_prior():
     hbar = 1 / np.asarray(SWEEP, dtype=float)
-    swept = {"family": BETA, "success_fraction": 0.3, "prior_a": 1.0, "prior_b": 1.0,
-             "hbar": hbar}
+    swept = {"family": BETA, "success_fraction": 0.3, "prior_a": 1.0, "prior_b": 1.0, "hbar": hbar}
     physics = beta_saddle_point(swept)
     learning = beta_bernoulli_evidence(model_from_action(swept))
-    np.testing.assert_allclose(learning["laplace_log_evidence"], physics["one_loop_log_z"],
-                               rtol=1e-13)
+    np.testing.assert_allclose(
+        learning["laplace_log_evidence"], physics["one_loop_log_z"], rtol=1e-13
+    )
     np.testing.assert_allclose(learning["map_estimate"], 0.3, rtol=1e-14)
 
 
 def test_two_loop_identity_reports_the_coefficient_and_bound():
     identity = C.identity("two-loop-correction-beta-integral")
-    result = identity.check(C, {"family": BETA, "success_fraction": 0.5, "prior_a": 1.0,
-                                "prior_b": 1.0})
+    result = identity.check(
+        C, {"family": BETA, "success_fraction": 0.5, "prior_a": 1.0, "prior_b": 1.0}
+    )
     assert result.holds
     assert result.detail["expected_coefficient"] == pytest.approx(-0.75)
     # Spec 5A: n·r_n = −0.7035 at n = 10 and −0.74961 at n = 1280.
@@ -235,16 +252,18 @@ def test_two_loop_identity_reports_the_coefficient_and_bound():
 def test_laplace_error_with_a_beta_prior_matches_the_spec_table():
     """a = 2, b = 3, q = 0.3: n·(exact − Laplace) = −0.505, −0.6625, −0.6840, −0.68626."""
     n = np.array([10.0, 100.0, 1000.0, 10000.0])
-    out = beta_bernoulli_evidence({"successes": 0.3 * n, "trials": n, "prior_a": 2.0,
-                                   "prior_b": 3.0})
+    out = beta_bernoulli_evidence(
+        {"successes": 0.3 * n, "trials": n, "prior_a": 2.0, "prior_b": 3.0}
+    )
     scaled = n * (out["log_evidence"] - out["laplace_log_evidence"])
     np.testing.assert_allclose(scaled, [-0.505, -0.6625, -0.6840, -0.68626], atol=5e-4)
 
 
 def test_laplace_error_identity_converges_to_the_uniform_prior_coefficient():
     identity = C.identity("laplace-error-is-two-loop-term")
-    result = identity.check(C, {"family": BETA, "success_fraction": 0.3, "prior_a": 2.0,
-                                "prior_b": 3.0})
+    result = identity.check(
+        C, {"family": BETA, "success_fraction": 0.3, "prior_a": 2.0, "prior_b": 3.0}
+    )
     assert result.holds
     assert result.detail["expected_coefficient"] == pytest.approx(-0.6865079365)
     assert result.detail["extrapolated_coefficient"] == pytest.approx(-0.6865079365, abs=1e-3)
@@ -256,8 +275,9 @@ def test_exact_evidence_is_a_normalised_probability_of_sequences():
 
     n = 12
     k = np.arange(n + 1, dtype=float)
-    log_ev = beta_bernoulli_evidence({"successes": k, "trials": np.full(n + 1, float(n)),
-                                      "prior_a": 2.5, "prior_b": 0.7})["log_evidence"]
+    log_ev = beta_bernoulli_evidence(
+        {"successes": k, "trials": np.full(n + 1, float(n)), "prior_a": 2.5, "prior_b": 0.7}
+    )["log_evidence"]
     assert float(np.sum(comb(n, k) * np.exp(log_ev))) == pytest.approx(1.0, rel=1e-13)
 
 
@@ -312,4 +332,5 @@ def test_eval_of_the_worked_example_exits_0(capsys):
     assert main(["eval", "path-integral-laplace", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["physics"]["log_partition_function"] == pytest.approx(
-        result["learning"]["log_evidence"], abs=1e-12)
+        result["learning"]["log_evidence"], abs=1e-12
+    )

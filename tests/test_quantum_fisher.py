@@ -39,10 +39,13 @@ def _params(state, generator, theta, observable=None):
     observable = np.diag(np.arange(n, dtype=float)) if observable is None else observable
     observable = np.asarray(observable, dtype=complex)
     return {
-        "state_real": state.real.tolist(), "state_imag": state.imag.tolist(),
-        "generator_real": generator.real.tolist(), "generator_imag": generator.imag.tolist(),
+        "state_real": state.real.tolist(),
+        "state_imag": state.imag.tolist(),
+        "generator_real": generator.real.tolist(),
+        "generator_imag": generator.imag.tolist(),
         "theta": theta,
-        "observable_real": observable.real.tolist(), "observable_imag": observable.imag.tolist(),
+        "observable_real": observable.real.tolist(),
+        "observable_imag": observable.imag.tolist(),
     }
 
 
@@ -80,7 +83,8 @@ def test_each_mutant_is_rejected_by_every_identity_it_names(mutant, identity):
 def test_worked_example_satisfies_every_identity():
     evaluation = C.evaluate()
     assert evaluation.physics["quantum_fisher_information"] == pytest.approx(
-        4 * evaluation.learning["fubini_study_metric"], rel=1e-13)
+        4 * evaluation.learning["fubini_study_metric"], rel=1e-13
+    )
     for identity in C.identities:
         params = identity.examples[0] if identity.strategy else evaluation.params
         assert identity.check(C, dict(params)).holds, identity.name
@@ -113,8 +117,7 @@ def test_measurement_in_the_eigenbasis_of_a_diagonal_generator_carries_no_inform
     params = _params([0.6, 0.8j], [[0.4, 0], [0, -1.3]], 0.9, PAULI["z"])
     phys, learn = _both(params)
     assert learn["classical_fisher_information"] == pytest.approx(0.0, abs=1e-30)  # p is fixed
-    assert phys["quantum_fisher_information"] == pytest.approx(4 * 0.36 * 0.64 * 1.7**2,
-                                                                rel=1e-14)
+    assert phys["quantum_fisher_information"] == pytest.approx(4 * 0.36 * 0.64 * 1.7**2, rel=1e-14)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -188,17 +191,23 @@ def _thermal(example, theta, rotated):
 
 def _mp_thermal(example, theta, rotated):
     """The same ρ(θ) in mpmath (G taken as exact, U made unitary to working precision)."""
-    basis, _ = mpmath.qr(_mp_matrix(np.asarray(example["eigenbasis_real"])
-                                    + 1j * np.asarray(example["eigenbasis_imag"])))
-    levels = [-mpmath.mpf(e) - theta * mpmath.mpf(v)
-              for e, v in zip(example["energies"], example["coupling"], strict=True)]
+    basis, _ = mpmath.qr(
+        _mp_matrix(
+            np.asarray(example["eigenbasis_real"]) + 1j * np.asarray(example["eigenbasis_imag"])
+        )
+    )
+    levels = [
+        -mpmath.mpf(e) - theta * mpmath.mpf(v)
+        for e, v in zip(example["energies"], example["coupling"], strict=True)
+    ]
     z = mpmath.fsum(mpmath.exp(x) for x in levels)
     n = len(levels)
     diagonal = mpmath.diag([mpmath.exp(x) / z for x in levels])
     rho = basis * diagonal * basis.transpose_conj()
     if rotated:
-        g = _mp_matrix(np.asarray(example["rotation_real"])
-                       + 1j * np.asarray(example["rotation_imag"]))
+        g = _mp_matrix(
+            np.asarray(example["rotation_real"]) + 1j * np.asarray(example["rotation_imag"])
+        )
         turn = mpmath.expm(-1j * theta * g)
         rho = turn * rho * turn.transpose_conj()
     # U from float64 is unitary to 1e-16 only, which would swamp 1 − √F (~1e-26 here): it is
@@ -235,8 +244,9 @@ def _mp_bures_qfi(example, rotated):
 @pytest.mark.parametrize("rotated", [False, True])
 def test_thermal_qfi_is_the_curvature_of_the_bures_distance(index, rotated):
     example = THERMAL_EXAMPLES[index]
-    params = example if rotated else {k: v for k, v in example.items()
-                                      if not k.startswith("rotation_")}
+    params = (
+        example if rotated else {k: v for k, v in example.items() if not k.startswith("rotation_")}
+    )
     phys = quantum_state_geometry(params)
     reference = _mp_bures_qfi(example, rotated)
     assert phys["sld_quantum_fisher_information"] == pytest.approx(reference, rel=1e-9)
@@ -261,18 +271,28 @@ def test_commuting_qfi_against_a_kronecker_sld_and_an_mpmath_variance(index):
     sld = np.linalg.solve(operator, 2 * d_rho.reshape(-1, order="F")).reshape(n, n, order="F")
     kronecker = float(np.trace(rho @ sld @ sld).real)
     with mpmath.workdps(40):
-        levels = [-mpmath.mpf(e) - mpmath.mpf(theta) * mpmath.mpf(v)
-                  for e, v in zip(example["energies"], example["coupling"], strict=True)]
+        levels = [
+            -mpmath.mpf(e) - mpmath.mpf(theta) * mpmath.mpf(v)
+            for e, v in zip(example["energies"], example["coupling"], strict=True)
+        ]
         z = mpmath.fsum(mpmath.exp(x) for x in levels)
         q = [mpmath.exp(x) / z for x in levels]
         mean = mpmath.fsum(qi * mpmath.mpf(v) for qi, v in zip(q, example["coupling"], strict=True))
-        variance = float(mpmath.fsum(qi * (mpmath.mpf(v) - mean) ** 2
-                                     for qi, v in zip(q, example["coupling"], strict=True)))
+        variance = float(
+            mpmath.fsum(
+                qi * (mpmath.mpf(v) - mean) ** 2
+                for qi, v in zip(q, example["coupling"], strict=True)
+            )
+        )
     phys = quantum_state_geometry(example)
     learn = variational_circuit_geometry(circuit_from_state(example))
     assert kronecker == pytest.approx(variance, rel=1e-9)
-    for value in (phys["sld_quantum_fisher_information"], phys["quantum_fisher_information"],
-                  learn["classical_fisher_information"], learn["score_variance"]):
+    for value in (
+        phys["sld_quantum_fisher_information"],
+        phys["quantum_fisher_information"],
+        learn["classical_fisher_information"],
+        learn["score_variance"],
+    ):
         assert value == pytest.approx(variance, rel=1e-12, abs=1e-15)
 
 
@@ -289,10 +309,12 @@ def test_a_global_phase_in_the_generator_changes_nothing():
     scale = 64 * 4 * EPS * (1e3 + 3) ** 2  # the tolerance of the two-term form at ‖H‖ ≈ 1e3
     for key in ("quantum_fisher_information", "generator_variance"):
         assert moved_phys[key] == pytest.approx(base_phys[key], abs=scale)
-    assert moved_learn["fubini_study_metric"] == pytest.approx(base_learn["fubini_study_metric"],
-                                                               abs=scale)
+    assert moved_learn["fubini_study_metric"] == pytest.approx(
+        base_learn["fubini_study_metric"], abs=scale
+    )
     assert moved_learn["classical_fisher_information"] == pytest.approx(
-        base_learn["classical_fisher_information"], abs=scale)
+        base_learn["classical_fisher_information"], abs=scale
+    )
 
 
 def test_outcome_distribution_is_normalised_and_degenerate_outcomes_merge():
@@ -308,7 +330,8 @@ def test_state_is_normalised_by_the_physics_and_the_learning_side():
     phys, learn = _both(params)
     for side in (phys, learn):
         assert np.linalg.norm(side["state_real"] + 1j * side["state_imag"]) == pytest.approx(
-            1.0, abs=1e-15)
+            1.0, abs=1e-15
+        )
 
 
 # -- parameters ----------------------------------------------------------------------------------
@@ -321,8 +344,7 @@ def test_a_theta_alone_keeps_the_worked_example_state():
 
 
 def test_a_new_qubit_gets_zero_imaginary_parts_and_the_computational_basis():
-    values = C.check_params({"state_real": [1.0, 1.0], "generator_real": [[0.0, 0.0],
-                                                                          [0.0, -1.0]]})
+    values = C.check_params({"state_real": [1.0, 1.0], "generator_real": [[0.0, 0.0], [0.0, -1.0]]})
     assert values["state_imag"].tolist() == [0.0, 0.0]
     assert values["generator_imag"].tolist() == [[0.0, 0.0], [0.0, 0.0]]
     assert values["observable_real"].tolist() == [[0.0, 0.0], [0.0, 1.0]]
@@ -333,17 +355,29 @@ def test_a_new_qubit_gets_zero_imaginary_parts_and_the_computational_basis():
     ("params", "name", "words"),
     [
         ({"state_real": [1.0]}, "state_real", "n ≥ 2"),
-        ({"state_real": [0.0, 0.0, 0.0], "state_imag": [0.0, 0.0, 0.0]}, "state_real",
-         "zero vector"),
+        (
+            {"state_real": [0.0, 0.0, 0.0], "state_imag": [0.0, 0.0, 0.0]},
+            "state_real",
+            "zero vector",
+        ),
         ({"state_imag": [0.0, 1.0]}, "state_imag", "n = len(state_real) = 3"),
         ({"generator_real": [[1.0, 2.0], [2.0, 1.0]]}, "generator_real", "3 × 3"),
         ({"state_real": [1.0, 0.0]}, "generator_real", "does not fit this state"),
-        ({"generator_real": [[1.0, 0.5, 0.0], [0.4, 0.0, 0.5], [0.0, 0.5, -1.0]]},
-         "generator_real", "symmetric"),
-        ({"generator_imag": [[0.0, 0.25, 0.0], [0.25, 0.0, 0.0], [0.0, 0.0, 0.0]]},
-         "generator_imag", "antisymmetric"),
-        ({"observable_imag": [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]},
-         "observable_imag", "antisymmetric"),
+        (
+            {"generator_real": [[1.0, 0.5, 0.0], [0.4, 0.0, 0.5], [0.0, 0.5, -1.0]]},
+            "generator_real",
+            "symmetric",
+        ),
+        (
+            {"generator_imag": [[0.0, 0.25, 0.0], [0.25, 0.0, 0.0], [0.0, 0.0, 0.0]]},
+            "generator_imag",
+            "antisymmetric",
+        ),
+        (
+            {"observable_imag": [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]},
+            "observable_imag",
+            "antisymmetric",
+        ),
         ({"theta": float("nan")}, "theta", "finite"),
         ({"theta": 1e9}, "theta", "≤ 1e+08"),
         ({"theta": [0.1, 0.2]}, "theta", "a number"),

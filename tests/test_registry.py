@@ -165,7 +165,8 @@ def test_an_alias_shared_by_two_entries_is_ambiguous_not_silently_resolved(tmp_p
     twin = attrs.evolve(GIBBS_SOFTMAX, id="gibbs-softmax-twin")
     (folder / "gibbs-softmax.yaml").write_text(gibbs, "utf-8")
     (folder / "gibbs-softmax-twin.yaml").write_text(
-        gibbs.replace("id: gibbs-softmax", "id: gibbs-softmax-twin"), "utf-8")
+        gibbs.replace("id: gibbs-softmax", "id: gibbs-softmax-twin"), "utf-8"
+    )
     registry, warned = _load(_plugin("thermo", [GIBBS_SOFTMAX, twin], [folder]))
     assert warned == []
     with pytest.raises(UnknownCorrespondence, match="names several correspondences"):

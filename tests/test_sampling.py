@@ -246,8 +246,9 @@ def test_hastings_correction_matters_only_for_an_asymmetric_proposal():
 
 
 def test_missing_parameters_default_to_the_example_or_to_neutral_values():
-    assert METROPOLIS_POSTERIOR.check_params({"inverse_temperature": 0.3})["proposal"].tolist() == (
-        METROPOLIS_EXAMPLE["proposal"]
+    assert (
+        METROPOLIS_POSTERIOR.check_params({"inverse_temperature": 0.3})["proposal"].tolist()
+        == (METROPOLIS_EXAMPLE["proposal"])
     )
     values = METROPOLIS_POSTERIOR.check_params({"energies": [1.0, 2.0, 4.0]})
     assert values["degeneracies"].tolist() == [1.0, 1.0, 1.0]
@@ -312,8 +313,7 @@ def _mp_log_evidence(reference_energies, interaction_energies):
     with mpmath.workdps(50):
         prior = [mpmath.exp(-mpmath.mpf(e)) for e in reference_energies]
         joint = [
-            p * mpmath.exp(-mpmath.mpf(v))
-            for p, v in zip(prior, interaction_energies, strict=True)
+            p * mpmath.exp(-mpmath.mpf(v)) for p, v in zip(prior, interaction_energies, strict=True)
         ]
         return float(mpmath.log(mpmath.fsum(joint) / mpmath.fsum(prior)))
 
@@ -432,12 +432,24 @@ def _mp_ais(initial, final, schedule, sweeps):
     "params",
     [
         AIS_EXAMPLE,
-        {"initial_energies": [0.0, 0.0], "final_energies": [-3.0, 4.0], "schedule": [0.0, 1.0],
-         "sweeps": 1},
-        {"initial_energies": [0.0, 2.0, -1.0, 0.5], "final_energies": [1.0, -2.0, 0.0, 3.0],
-         "schedule": [0.0, 0.1, 0.5, 1.0], "sweeps": 3},
-        {"initial_energies": [0.0, 50.0, 100.0], "final_energies": [120.0, 10.0, -200.0],
-         "schedule": [0.0, 0.3, 1.0], "sweeps": 2},
+        {
+            "initial_energies": [0.0, 0.0],
+            "final_energies": [-3.0, 4.0],
+            "schedule": [0.0, 1.0],
+            "sweeps": 1,
+        },
+        {
+            "initial_energies": [0.0, 2.0, -1.0, 0.5],
+            "final_energies": [1.0, -2.0, 0.0, 3.0],
+            "schedule": [0.0, 0.1, 0.5, 1.0],
+            "sweeps": 3,
+        },
+        {
+            "initial_energies": [0.0, 50.0, 100.0],
+            "final_energies": [120.0, 10.0, -200.0],
+            "schedule": [0.0, 0.3, 1.0],
+            "sweeps": 2,
+        },
     ],
 )
 def test_both_sides_match_textbook_ais_in_high_precision(params):
@@ -532,14 +544,18 @@ def test_monte_carlo_check_declines_simulations_too_long_to_run():
             "row 0 sums to 1.1",
         ),
         (
-            {"energies": [0.0, 1.0, 2.0],
-             "proposal": [[0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.0, 1.0]]},
+            {
+                "energies": [0.0, 1.0, 2.0],
+                "proposal": [[0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.0, 1.0]],
+            },
             "proposal",
             "proposal[1][2] > 0 but proposal[2][1] = 0",
         ),
         (
-            {"energies": [0.0, 1.0, 2.0],
-             "proposal": [[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]},
+            {
+                "energies": [0.0, 1.0, 2.0],
+                "proposal": [[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]],
+            },
             "proposal",
             "reducible",
         ),

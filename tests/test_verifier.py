@@ -227,14 +227,24 @@ def test_compare_reports_finds_new_failures_fixes_growth_and_membership():
     from physml.verifier import compare_reports
 
     def report(*identities):
-        return {"results": [{"id": "toy", "identities": [
-            {"name": n, "status": s, "tolerance_used": u, "max_rel_error": 0.0}
-            for n, s, u in identities]}]}
+        return {
+            "results": [
+                {
+                    "id": "toy",
+                    "identities": [
+                        {"name": n, "status": s, "tolerance_used": u, "max_rel_error": 0.0}
+                        for n, s, u in identities
+                    ],
+                }
+            ]
+        }
 
-    old = report(("a", "passed", 0.01), ("b", "failed", None), ("c", "passed", 0.01),
-                 ("gone", "passed", 0.1))
-    new = report(("a", "failed", None), ("b", "passed", 0.02), ("c", "passed", 0.5),
-                 ("fresh", "passed", 0.1))
+    old = report(
+        ("a", "passed", 0.01), ("b", "failed", None), ("c", "passed", 0.01), ("gone", "passed", 0.1)
+    )
+    new = report(
+        ("a", "failed", None), ("b", "passed", 0.02), ("c", "passed", 0.5), ("fresh", "passed", 0.1)
+    )
     changes = compare_reports(old, new)
     assert [r["identity"] for r in changes["new_failures"]] == ["a"]
     assert [r["identity"] for r in changes["fixed"]] == ["b"]
