@@ -73,6 +73,23 @@ def run_physml(
     )
 
 
+def verdicts(report: dict) -> list:
+    """What must be identical between two runs with one seed: statuses, example counts,
+    counterexamples, mutants and boundaries. Errors are left out: numpy's vectorised exp and log
+    can round the last bit differently with an array's memory alignment, so the largest error
+    of a run may differ in its last digits from process to process."""
+    return [
+        (
+            r["id"],
+            r["status"],
+            [(i["name"], i["status"], i["examples"], i["counterexample"]) for i in r["identities"]],
+            [(m["name"], m["status"], m["killed_by"]) for m in r.get("mutants", [])],
+            [(b["name"], b["status"], b["counterexample"]) for b in r.get("boundaries", [])],
+        )
+        for r in report["results"]
+    ]
+
+
 @pytest.fixture(autouse=True)
 def _private_catalog_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PHYSML_CACHE_DIR", CACHE_DIR)

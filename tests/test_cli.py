@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run_physml
+from conftest import run_physml, verdicts
 
 from physml import cli
 
@@ -275,14 +275,7 @@ def test_parallel_verify_gives_the_same_report_as_serial():
             "--json",
         )
         assert result.returncode == 0, result.stdout + result.stderr
-        return [
-            (
-                r["id"],
-                r["status"],
-                [(i["name"], i["examples"], i["max_abs_error"]) for i in r["identities"]],
-            )
-            for r in json.loads(result.stdout)["results"]
-        ]
+        return verdicts(json.loads(result.stdout))
 
     assert run("2") == run("1")
 
