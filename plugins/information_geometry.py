@@ -444,6 +444,8 @@ CANONICAL_EXAMPLES = (
     {"energies": [0.0, 1.0], "temperature": 1.0 / SCHOTTKY_PEAK},
     {"energies": [0.0, 1.0, 2.0, 5.0], "temperature": 0.3},
     {"energies": [1000.0, 1000.5, 1001.0, 1003.0], "temperature": 2.5},
+    # Nearly degenerate levels: a step 1e-4/ΔE in β would be larger than β itself.
+    {"energies": [0.0001, 0.0], "temperature": 1.0},
 )
 
 
@@ -657,8 +659,9 @@ def check_beta_fisher(c: Correspondence, params: dict[str, Any]) -> Comparison:
     result = close(beta**2 * fisher, beta**2 * variance, rtol=rtol, atol=1e-300)
     result &= close(beta**2 * fisher, phys["heat_capacity"], rtol=rtol, atol=1e-300)
     # ∂² log Z/∂β² by central differences of the ground-state-relative log Z (same second
-    # derivative, no −βE_min term), with a step 1e-4 in units of 1/ΔE.
-    h = FD_STEP / spread
+    # derivative, no −βE_min term), with a step 1e-4 in units of 1/ΔE, but at most β/4 so
+    # that β − h stays a positive inverse temperature when the levels are nearly degenerate.
+    h = min(FD_STEP / spread, beta / 4)
 
     def log_z(b: float) -> float:
         observed = c.physics.observe({**params, "temperature": 1.0 / b})
@@ -825,7 +828,8 @@ FISHER_NATURAL_GRADIENT = Correspondence(
             check_beta_fisher,
             "in units of k (×β²): F_ββ vs Var(E) and β²F_ββ vs C: rtol "
             "4·eps·n·(1 + β·ΔE + ΔE/gap); FD: rtol 1e-6 or atol "
-            "10β²·(h²(m₄ + 3Var²)/12 + 16·eps·(1 + β·ΔE + log n)/h²), h = 1e-4/ΔE",
+            "10β²·(h²(m₄ + 3Var²)/12 + 16·eps·(1 + β·ΔE + log n)/h²), "
+            "h = min(1e-4/ΔE, β/4)",
             "Probabilities are rounded relative to β·ΔE (ΔE = E_max − E_min) and E − U "
             "relative to ΔE against the smallest gap. Central differences: truncation from "
             "the fourth cumulant, rounding of log Z amplified by 1/h².",
