@@ -531,24 +531,15 @@ def _parse_file(name: str, raw: bytes, path: str) -> dict[str, Any]:
 
 # -- the cache of validated files -------------------------------------------------------------
 
-#: Where validated catalog files are cached; ``off`` disables the cache.
-CACHE_ENV = "PHYSML_CACHE_DIR"
-
 
 def cache_path(folder: Path | Traversable) -> Path | None:
-    """The cache file for ``folder``: in ``$PHYSML_CACHE_DIR``, else the user's cache folder."""
+    """The cache file for ``folder`` in physml's cache folder (:mod:`physml.cache`)."""
     import hashlib
-    import os
 
-    base = os.environ.get(CACHE_ENV)
-    if base == "off":
-        return None
-    if not base:
-        base = os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "physml"
-        )
+    from physml.cache import cache_file
+
     key = hashlib.sha256(str(folder).encode()).hexdigest()[:20]
-    return Path(base) / f"catalog-{key}.json"
+    return cache_file(f"catalog-{key}.json")
 
 
 def _signature(raw: bytes) -> str:
@@ -561,32 +552,16 @@ def _signature(raw: bytes) -> str:
 
 
 def _read_cache(cache_file: Path | None) -> dict[str, Any]:
-    import json
+    from physml.cache import read_json
 
-    if cache_file is None:
-        return {}
-    try:
-        data = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    data = read_json(cache_file)
     return data if isinstance(data, dict) else {}
 
 
 def _write_cache(cache_file: Path | None, records: dict[str, Any]) -> None:
-    import json
-    import os
-    import tempfile
+    from physml.cache import write_json
 
-    if cache_file is None:
-        return
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(records, stream, ensure_ascii=False)
-        os.replace(temporary, cache_file)
-    except OSError:
-        pass  # a read-only home folder only costs speed
+    write_json(cache_file, records)
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The ``physml`` command line: list, show, eval, verify, plugins, check.
+"""The ``physml`` command line: list, show, eval, verify, plugins, check, and the commands
+that explore the catalog (concepts, translate, search, graph, path, export, plot) or start a
+plugin (new), whose handlers live in their own modules and are imported only when they run.
 
 Results go to stdout, messages to stderr. Every command takes ``--json``. Exit status: 0 success,
 1 a check failed (or a plugin is broken, for ``verify --all``), 2 bad usage or invalid input.
@@ -25,6 +27,8 @@ environment:
   PHYSML_DISABLE_PLUGINS  comma-separated plugin (entry-point) names to skip
   CI                      when set, the default verify profile is derandomized
   NO_COLOR                when set, no colour even on a terminal
+  PHYSML_CACHE_DIR        physml's cache folder (catalog, registry index, last results);
+                          'off' disables the cache
 
 exit status: 0 success; 1 a check failed or errored; 2 bad usage or invalid input
 """

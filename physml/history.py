@@ -10,9 +10,6 @@ reads it back to say when each entry was last verified, or takes the same facts 
 from __future__ import annotations
 
 import datetime
-import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,11 +22,10 @@ LIBRARIES = ("python", "numpy", "scipy", "hypothesis")
 
 
 def history_path() -> Path | None:
-    """Where the results are kept: next to the catalog cache, or None when caching is off."""
-    from physml.catalog import cache_path
+    """Where the results are kept (:mod:`physml.cache`), or None when caching is off."""
+    from physml.cache import cache_file
 
-    catalog_cache = cache_path(Path())  # the cache folder's logic lives with the catalog cache
-    return None if catalog_cache is None else catalog_cache.parent / HISTORY_FILE
+    return cache_file(HISTORY_FILE)
 
 
 def _now() -> str:
@@ -73,13 +69,9 @@ def _summaries(
 
 def load() -> dict[str, dict[str, Any]]:
     """The last result recorded for each entry id; empty when there is none or caching is off."""
-    path = history_path()
-    if path is None:
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    from physml.cache import read_json
+
+    data = read_json(history_path())
     return data if isinstance(data, dict) else {}
 
 
@@ -93,15 +85,10 @@ def record(report: Mapping[str, Any], entry_plugins: Mapping[str, str]) -> None:
     path = history_path()
     if path is None:
         return
+    from physml.cache import write_json
+
     records = {**load(), **_summaries(report, entry_plugins, _now())}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(records, stream, ensure_ascii=False, indent=1, sort_keys=True)
-        os.replace(temporary, path)
-    except OSError:
-        pass
+    write_json(path, records, indent=1, sort_keys=True)
 
 
 def from_report(

@@ -14,7 +14,6 @@ folder (``$PHYSML_CACHE_DIR``; ``off`` disables it: every run then loads the reg
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 __all__ = ["cached", "fingerprint"]
 
 ENTRY_POINT_GROUP = "physml"
+INDEX_FILE = "registry-index.json"
 DISABLE_ENV = "PHYSML_DISABLE_PLUGINS"
 
 
@@ -80,17 +80,6 @@ def fingerprint() -> str | None:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _cache_file() -> Path | None:
-    base = os.environ.get("PHYSML_CACHE_DIR")
-    if base == "off":
-        return None
-    if not base:
-        base = os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "physml"
-        )
-    return Path(base) / "registry-index.json"
-
-
 def _folders_stamp(folders: list[str]) -> str:
     parts = []
     for folder in folders:
@@ -108,40 +97,28 @@ def cached(
     data and whether they came from the cache. A cache that cannot be read or written only
     costs speed.
     """
-    cache_file = _cache_file()
-    key = fingerprint() if cache_file is not None else None
-    if cache_file is not None and key is not None:
-        try:
-            stored = json.loads(cache_file.read_text(encoding="utf-8"))
-            if stored["fingerprint"] == key and stored["folders_stamp"] == _folders_stamp(
-                stored["folders"]
-            ):
-                return stored["data"], True
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+    from physml.cache import cache_file, read_json, write_json
+
+    path = cache_file(INDEX_FILE)
+    key = fingerprint() if path is not None else None
+    stored = read_json(path) if key is not None else None
+    try:
+        if stored["fingerprint"] == key and stored["folders_stamp"] == _folders_stamp(
+            stored["folders"]
+        ):
+            return stored["data"], True
+    except (KeyError, TypeError):
+        pass  # no index yet, or not one of ours
     data, folders = build()
-    if cache_file is not None and key is not None:
+    if key is not None:
         record = {
             "fingerprint": key,
             "folders": folders,
             "folders_stamp": _folders_stamp(folders),
             "data": data,
         }
-        _write(cache_file, record)
+        write_json(path, record)
     return data, False
-
-
-def _write(cache_file: Path, content: dict[str, Any]) -> None:
-    import tempfile
-
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(content, stream, ensure_ascii=False, allow_nan=False)
-        os.replace(temporary, cache_file)
-    except (OSError, ValueError):
-        pass
 
 
 class CatalogOnly:

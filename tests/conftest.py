@@ -44,6 +44,23 @@ def install_distribution(
     return site
 
 
+def install_gibbs_variants(site: Path, name: str, plugin_source: str, ids: list[str]) -> Path:
+    """A distribution ``physml-<name>`` whose plugin module ``physml_<name>`` (``plugin_source``)
+    registers variants of gibbs-softmax under ``ids``, each with a copy of gibbs-softmax's
+    catalog entry (without its aliases) in the package's ``catalog`` folder."""
+    package = f"physml_{name}"
+    install_distribution(
+        site, f"physml-{name}", {name: package}, {f"{package}/__init__.py": plugin_source}
+    )
+    text = (ROOT / "catalog" / "gibbs-softmax.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?ms)^(aliases|former_ids):.*?(?=^\w|\Z)", "", text)
+    (site / package / "catalog").mkdir()
+    for cid in ids:
+        entry = text.replace("id: gibbs-softmax", f"id: {cid}", 1)
+        (site / package / "catalog" / f"{cid}.yaml").write_text(entry, encoding="utf-8")
+    return site
+
+
 def run_physml(
     *args: str,
     site: Path | None = None,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 
-from conftest import ROOT, install_distribution, run_physml
+from conftest import install_gibbs_variants, run_physml
 
 # gibbs-softmax again under another id, shipped with its own catalog folder.
 TWIN_PLUGIN = """\
@@ -42,19 +41,8 @@ WARM_LIST = (
 
 
 def _twin_site(tmp_path):
-    site = install_distribution(
-        tmp_path / "site",
-        "physml-twin",
-        {"twin": "physml_twin"},
-        {"physml_twin/__init__.py": TWIN_PLUGIN},
-    )
-    text = (ROOT / "catalog" / "gibbs-softmax.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"(?ms)^(aliases|former_ids):.*?(?=^\w|\Z)", "", text)
-    text = text.replace("id: gibbs-softmax", "id: gibbs-softmax-twin", 1)
-    (site / "physml_twin" / "catalog").mkdir()
-    entry = site / "physml_twin" / "catalog" / "gibbs-softmax-twin.yaml"
-    entry.write_text(text, encoding="utf-8")
-    return site, entry
+    site = install_gibbs_variants(tmp_path / "site", "twin", TWIN_PLUGIN, ["gibbs-softmax-twin"])
+    return site, site / "physml_twin" / "catalog" / "gibbs-softmax-twin.yaml"
 
 
 def _ids(run) -> list[str]:

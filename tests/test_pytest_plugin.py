@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import CACHE_DIR, ROOT, install_distribution
+from conftest import CACHE_DIR, install_gibbs_variants
 
 import physml
 
@@ -31,7 +31,7 @@ def physml_correspondences():
 
 @hookimpl
 def physml_catalog_dirs():
-    return [Path(__file__).parent / "physml_wrong_catalog"]
+    return [Path(__file__).parent / "catalog"]
 """
 
 
@@ -110,20 +110,7 @@ def test_a_broken_plugin_is_a_failing_item(tmp_path, broken_site):
 
 
 def test_a_wrong_correspondence_fails_with_its_counterexample(tmp_path):
-    catalog = (ROOT / "catalog" / "gibbs-softmax.yaml").read_text(encoding="utf-8")
-    catalog = catalog.replace("id: gibbs-softmax", "id: gibbs-softmax-wrong", 1)
-    catalog = re.sub(r"(?ms)^aliases:.*?(?=^\w|\Z)", "aliases: []\n", catalog)
-    catalog = re.sub(r"(?ms)^former_ids:.*?(?=^\w|\Z)", "", catalog)
-    site = install_distribution(
-        tmp_path / "site",
-        "physml-wrong",
-        {"wrong": "physml_wrong"},
-        {"physml_wrong/__init__.py": WRONG_PLUGIN},
-    )
-    (site / "physml_wrong" / "physml_wrong_catalog").mkdir()
-    (site / "physml_wrong" / "physml_wrong_catalog" / "gibbs-softmax-wrong.yaml").write_text(
-        catalog, encoding="utf-8"
-    )
+    site = install_gibbs_variants(tmp_path / "site", "wrong", WRONG_PLUGIN, ["gibbs-softmax-wrong"])
     run = _pytest(
         "--physml",
         "--physml-id",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from conftest import ROOT, install_distribution, run_physml, verdicts
+from conftest import install_gibbs_variants, run_physml, verdicts
 
 import physml
 from physml.verifier import verify_many
@@ -50,21 +49,8 @@ def physml_catalog_dirs():
 
 @pytest.fixture
 def bad_site(tmp_path):
-    site = install_distribution(
-        tmp_path / "site",
-        "physml-bad",
-        {"bad": "physml_bad"},
-        {"physml_bad/__init__.py": BAD_PLUGIN},
-    )
-    text = (ROOT / "catalog" / "gibbs-softmax.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"(?ms)^(aliases|former_ids):.*?(?=^\w|\Z)", "", text)
-    (site / "physml_bad" / "catalog").mkdir()
-    for suffix in ("hang", "crash"):
-        entry = text.replace("id: gibbs-softmax", f"id: gibbs-softmax-{suffix}", 1)
-        (site / "physml_bad" / "catalog" / f"gibbs-softmax-{suffix}.yaml").write_text(
-            entry, encoding="utf-8"
-        )
-    return site
+    ids = ["gibbs-softmax-hang", "gibbs-softmax-crash"]
+    return install_gibbs_variants(tmp_path / "site", "bad", BAD_PLUGIN, ids)
 
 
 def test_hung_and_crashed_workers_are_errors_and_the_others_complete(bad_site):
