@@ -1014,10 +1014,12 @@ def _thermal_state_geometry(
         params["coupling"], dtype=float
     )
     n = levels.size
-    hamiltonian = (basis * levels) @ basis.conj().T
+    # Energies measured from the ground level before H is formed: every Boltzmann factor is
+    # ≤ 1, and H's rounding is relative to the level spread, not to the energies' offset (which
+    # ρ does not depend on).
+    hamiltonian = (basis * (levels - levels.min())) @ basis.conj().T
     hamiltonian = (hamiltonian + hamiltonian.conj().T) / 2
-    # Energies measured from the ground level: every Boltzmann factor is ≤ 1.
-    weights = matrix_exponential(-(hamiltonian - levels.min() * np.eye(n)))
+    weights = matrix_exponential(-hamiltonian)
     rho = weights / np.trace(weights).real
     rho = (rho + rho.conj().T) / 2
     perturbation = (basis * np.asarray(params["coupling"], dtype=float)) @ basis.conj().T
@@ -1535,6 +1537,26 @@ THERMAL_EXAMPLES: tuple[dict[str, Any], ...] = (
             [0.0, 0.0, 1.0, 0.0],
         ],
         "rotation_imag": _zeros(4),
+    },
+    # Energies offset by 44 against a spread of 1.8, with a strong rotation: H was once formed
+    # before the offset was removed, and its rounding (relative to 44) broke the QFI identities.
+    {
+        "energies": [44.95632454026056, 43.157803595904845],
+        "coupling": [-0.21675033383994768, -0.6254948605598039],
+        "theta": 0.0,
+        "eigenbasis_real": [
+            [0.10032203017293262, -0.2622076578842421],
+            [-0.21919403329561324, -0.8648099081188443],
+        ],
+        "eigenbasis_imag": [
+            [0.9550228440185028, -0.09546728136724125],
+            [-0.17268709689028128, 0.4174170158902052],
+        ],
+        "rotation_real": [
+            [2.8121066979764926, 2.1187230735099165],
+            [2.1187230735099165, -3.1055654665915258],
+        ],
+        "rotation_imag": [[0.0, -6.235524132998769], [6.235524132998769, 0.0]],
     },
 )
 
