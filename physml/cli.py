@@ -141,6 +141,9 @@ def _index() -> dict[str, Any]:
         data = snapshot(registry, _details)
         data["warnings"] = [f"plugin '{p}': {e}" for p, e in registry.errors]
         data["names"] = registry.names()
+        from physml.search import searchable
+
+        data["searchable"] = searchable(registry)  # what search ranks, as plain data
         return _jsonable(data), registry.catalog_folders
 
     data, from_cache = cached(build)

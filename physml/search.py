@@ -206,12 +206,13 @@ def _word_match(word: str, field: _Field, query: _Query) -> float:
     """How well one query word matches the best word of a field: 1 equal, less for the rest."""
     best = 0.0
     close = query.spellings.get(word, {})
+    unspaced = _unspaced(word)
     for candidate in field.words:
         if candidate == word:
             return 1.0
         if len(word) >= 3 and candidate.startswith(word):
             best = max(best, 0.85)
-        elif _unspaced(word) and word in candidate:
+        elif unspaced and word in candidate:
             best = max(best, 0.8)
         elif candidate in close:
             best = max(best, 0.8 * close[candidate])
@@ -351,7 +352,7 @@ def _suggestions(registry: Registry | Mapping[str, Any], query: str) -> list[str
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from physml.cli import EXIT_FAILED, EXIT_OK, UsageError, _catalog, _emit_json, _say
+    from physml.cli import EXIT_FAILED, EXIT_OK, UsageError, _emit_json, _index, _say
     from physml.render import table
 
     query = " ".join(args.query)
@@ -359,7 +360,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise UsageError("give words to search for, e.g. physml search 'free energy'")
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    registry = _catalog()
+    registry = _index()["searchable"]  # the cached plain data: no catalog objects to rebuild
     results = search(registry, query, args.limit)
     if args.json:
         _emit_json(results)
