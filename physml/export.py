@@ -106,6 +106,12 @@ class Catalog:
         return sorted(self.entries, key=lambda e: (_section_key(e["essay_section"]), e["id"]))
 
 
+def _row_regime(entry: Mapping[str, Any], row: Mapping[str, Any]) -> str:
+    """ " [limit]" where a dictionary row holds more weakly (or strongly) than its entry."""
+    regime = row.get("regime", entry["regime"])
+    return "" if regime == entry["regime"] else f" [{regime}]"
+
+
 def _section_key(section: str) -> tuple[int | str, ...]:
     return tuple(int(part) if part.isdigit() else part for part in section.split("."))
 
@@ -198,7 +204,8 @@ def _entry_body(
     for row in entry["dictionary"]:
         links = ", ".join(concept_link(cid) for cid in row["concepts"])
         note = f" ({_md(row['note'])})" if row["note"] else ""
-        out.append(f"- {_md(row['physics'])} ↔ {_md(row['learning'])}{note}: {links}")
+        regime = _row_regime(entry, row)
+        out.append(f"- {_md(row['physics'])} ↔ {_md(row['learning'])}{note}{regime}: {links}")
     out += ["", "## Identities", ""]
     for identity in entry["identities"]:
         out.append(
@@ -389,8 +396,8 @@ def obsidian_files(catalog: Catalog) -> dict[str, str]:
         for entry, row in rows:
             note = f" ({_md(row['note'])})" if row["note"] else ""
             out.append(
-                f"- {entry_link(entry)} [{entry['regime']}]: {_md(row['physics'])} ↔ "
-                f"{_md(row['learning'])}{note}"
+                f"- {entry_link(entry)} [{row.get('regime', entry['regime'])}]: "
+                f"{_md(row['physics'])} ↔ {_md(row['learning'])}{note}"
             )
         neighbours = _unique(
             cid for _, row in rows for cid in row["concepts"] if cid != concept["id"]
@@ -706,6 +713,7 @@ def html_files(catalog: Catalog) -> dict[str, str]:
                 for cid in row["concepts"]
             )
             note = f"<br><small>{e(row['note'])}</small>" if row["note"] else ""
+            note += f"<br><small>{e(_row_regime(entry, row).strip())}</small>"
             parts.append(
                 f"<tr><td>{e(row['physics'])}</td><td>{e(row['learning'])}{note}</td>"
                 f"<td>{linked}</td></tr>"

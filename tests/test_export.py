@@ -109,6 +109,12 @@ def test_markdown_has_one_page_per_entry_and_an_index_with_formulas(capsys, tmp_
         for target in re.findall(r"\]\(([^)\s]+\.md)\)", text):
             assert target in files, (name, target)
     assert all(f"({c.id}.md)" in files["index.md"] for c in registry)
+    # A row that holds more weakly (or strongly) than its entry says so.
+    for c in registry:
+        dictionary = files[f"{c.id}.md"].split("## Dictionary")[1].split("## Identities")[0]
+        for regime in ("exact", "limit", "analogy"):
+            differing = sum(r.regime == regime != c.regime for r in c.catalog.dictionary)
+            assert dictionary.count(f" [{regime}]: ") == differing, (c.id, regime)
 
 
 def test_obsidian_vault_notes_front_matter_and_links(capsys, tmp_path, cache):
