@@ -107,6 +107,23 @@ def verdicts(report: dict) -> list:
     ]
 
 
+def run_pytest(*args: str, site: Path | None = None, cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m pytest ARGS`` in a fresh interpreter in ``cwd``, with ``site`` on the path."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PHYSML_")}
+    environment.pop("CI", None)
+    environment["PHYSML_CACHE_DIR"] = CACHE_DIR
+    if site is not None:
+        environment["PYTHONPATH"] = str(site)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        timeout=600,
+    )
+
+
 @pytest.fixture(autouse=True)
 def _private_catalog_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PHYSML_CACHE_DIR", CACHE_DIR)

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, contributing_files, run_physml
+from conftest import ROOT, contributing_files, run_physml, run_pytest
 
 
 def walk_commands() -> list[list[str]]:
@@ -40,20 +40,6 @@ def pip_install(package: Path, site: Path) -> None:
         env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def run_pytest(*args: str, site: Path, cwd: Path) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PHYSML_")}
-    environment.pop("CI", None)
-    environment["PYTHONPATH"] = str(site)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=cwd,
-        timeout=600,
-    )
 
 
 def test_the_walk_scaffolds_installs_lists_and_verifies(tmp_path):

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-from conftest import CACHE_DIR, install_gibbs_variants
+from conftest import install_gibbs_variants, run_pytest
 
 import physml
 
@@ -35,29 +31,13 @@ def physml_catalog_dirs():
 """
 
 
-def _pytest(*args: str, site: Path | None = None, cwd: Path) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PHYSML_")}
-    environment.pop("CI", None)
-    environment["PHYSML_CACHE_DIR"] = CACHE_DIR
-    if site is not None:
-        environment["PYTHONPATH"] = str(site)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=cwd,
-        timeout=600,
-    )
-
-
 def _node_ids(output: str) -> list[str]:
     return re.findall(r"^(physml::\S+)", output, flags=re.M)
 
 
 def test_one_item_per_identity_mutant_and_boundary(tmp_path):
     c = physml.get_registry().get("born-bayes")
-    run = _pytest("--physml", "--physml-id", "born-bayes", "--collect-only", "-q", cwd=tmp_path)
+    run = run_pytest("--physml", "--physml-id", "born-bayes", "--collect-only", "-q", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     expected = [f"physml::born-bayes::{i.name}" for i in c.identities]
     expected += [f"physml::born-bayes::mutant::{m.name}" for m in c.mutants]
@@ -66,7 +46,7 @@ def test_one_item_per_identity_mutant_and_boundary(tmp_path):
 
 
 def test_items_pass_with_profiles_and_seed(tmp_path):
-    run = _pytest(
+    run = run_pytest(
         "--physml",
         "--physml-id",
         "gibbs-softmax",
@@ -90,20 +70,20 @@ def test_without_the_option_nothing_is_collected_or_imported(tmp_path):
         "    assert 'physml.registry' not in sys.modules or 'physml_plugins' not in sys.modules\n"
         "    assert not any(m.startswith('physml_plugins') for m in sys.modules)\n"
     )
-    run = _pytest("-q", cwd=tmp_path)
+    run = run_pytest("-q", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout
     assert "physml::" not in run.stdout
 
 
 def test_unknown_id_is_a_usage_error(tmp_path):
-    run = _pytest("--physml", "--physml-id", "gibbs-sofmax", cwd=tmp_path)
+    run = run_pytest("--physml", "--physml-id", "gibbs-sofmax", cwd=tmp_path)
     assert run.returncode == 4  # pytest's exit code for usage errors
     assert "did you mean gibbs-softmax" in run.stderr
 
 
 def test_a_broken_plugin_is_a_failing_item(tmp_path, broken_site):
-    run = _pytest("--physml", "-k", "plugin", "-q", site=broken_site, cwd=tmp_path)
+    run = run_pytest("--physml", "-k", "plugin", "-q", site=broken_site, cwd=tmp_path)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "FAILED physml::plugin::broken" in run.stdout
     assert "this plugin is broken on purpose" in run.stdout
@@ -111,7 +91,7 @@ def test_a_broken_plugin_is_a_failing_item(tmp_path, broken_site):
 
 def test_a_wrong_correspondence_fails_with_its_counterexample(tmp_path):
     site = install_gibbs_variants(tmp_path / "site", "wrong", WRONG_PLUGIN, ["gibbs-softmax-wrong"])
-    run = _pytest(
+    run = run_pytest(
         "--physml",
         "--physml-id",
         "gibbs-softmax-wrong",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, run_physml
-from test_contributing import pip_install, run_pytest
+from conftest import ROOT, run_physml, run_pytest
+from test_contributing import pip_install
 
 from physml.render import width
 from physml.scaffold import TEMPLATES, ScaffoldError, entry_point_name, scaffold
