@@ -12,10 +12,13 @@ from typing import Any
 
 from physml.model import Comparison
 
-__all__ = ["EPS", "at_most", "close", "rate"]
+__all__ = ["EPS", "ETA", "at_most", "close", "rate"]
 
 #: float64 machine epsilon.
 EPS = 2.220446049250313e-16
+#: The smallest subnormal float64, 2⁻¹⁰⁷⁴: below 2⁻¹⁰²² rounding errors are absolute, up to
+#: half of this per operation, not relative (gradual underflow).
+ETA = 5e-324
 _TINY = 1e-300
 
 

@@ -71,7 +71,7 @@ from physml import (
     PhysicalSystem,
     hookimpl,
 )
-from physml.compare import EPS, close
+from physml.compare import EPS, ETA, close
 from physml_plugins import physml_catalog_dirs  # noqa: F401 - the shared catalog hook
 
 LOG_2PI = math.log(2 * math.pi)
@@ -1638,6 +1638,16 @@ GP_STRESS_EXAMPLES = (
         "start": 80.0,
         "end": 82.0,
     },
+    # A subnormal end point: rounding there is absolute (2⁻¹⁰⁷⁴), not relative.
+    {
+        "mass": 1.0,
+        "hbar": 1.0,
+        "frequency": 1.0,
+        "duration": 1.0,
+        "steps": 4,
+        "start": 0.0,
+        "end": 1.573364814e-313,
+    },
     {
         "mass": 3.0,
         "hbar": 0.5,
@@ -1735,8 +1745,11 @@ def check_bridge(c: Correspondence, params: dict[str, Any]) -> Comparison:
         atol=4 * EPS * (1 + steps * condition) * scale,
     )
     size = max(abs(x_a), abs(x_b))
+    # With subnormal end points each rounding is off by up to ETA absolutely, not relatively.
     mean = close(
-        learn["bridge_mean"], phys["classical_path"], atol=4 * EPS * (1 + steps * condition) * size
+        learn["bridge_mean"],
+        phys["classical_path"],
+        atol=4 * (1 + steps * condition) * (EPS * size + ETA),
     )
     return Comparison(
         covariance.holds,
@@ -2055,8 +2068,8 @@ PATH_INTEGRAL_GP = Correspondence(
             "pinned-paths-are-brownian-bridge",
             "exact",
             check_bridge,
-            "atol 4·eps·(1 + M·cot²(π/2M))·(ħτ/m) for the covariance, ·max(|x_a|, |x_b|) for "
-            "the mean",
+            "atol 4·eps·(1 + M·cot²(π/2M))·(ħτ/m) for the covariance; for the mean "
+            "4·(1 + M·cot²(π/2M))·(eps·max(|x_a|, |x_b|) + η), η = 2⁻¹⁰⁷⁴ the subnormal spacing",
             "The banded solve with the tridiagonal A (condition cot²(π/2M)) against the GP's "
             "Schur complement D·(min(s, t) − st/τ), whose entries are at most Dτ.",
         ),
