@@ -620,6 +620,13 @@ def _verify_text(report: Any) -> str:
         out.append(colour(f"plugin error: {e['plugin']}: {e['error']}", "red"))
     versions = ", ".join(f"{k} {v}" for k, v in report.versions.items())
     out.append("\n" + indent(f"physml {report.physml_version}; {versions}", ""))
+    if report.plugins:
+        plugins = ", ".join(
+            f"{p['name']} {p['version'] or '(no version)'}"
+            + (f" ({p['distribution']})" if p["distribution"] else "")
+            for p in report.plugins
+        )
+        out.append(indent(f"plugins: {plugins}", ""))
     seed = f", seed {report.seed}" if report.seed is not None else ", derandomized"
     out.append(
         f"\nverified {len(report.results)} correspondence(s) with profile "

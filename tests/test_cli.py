@@ -305,6 +305,7 @@ def test_verify_report_file_is_the_json_report(tmp_path):
     report = json.loads(path.read_text())
     assert report["passed"] == 1 and report["results"][0]["id"] == "gibbs-softmax"
     assert "physml 0." in result.stdout and "numpy" in result.stdout  # versions in the text
+    assert "plugins: " in result.stdout and "thermodynamics 0." in result.stdout
 
 
 def test_show_of_every_entry_fits_100_columns():
