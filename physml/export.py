@@ -34,7 +34,6 @@ from physml.cli import (
     _index,
     _read_report,
     _say,
-    show_json,
 )
 
 __all__ = [
@@ -67,17 +66,6 @@ class Catalog:
     concepts: tuple[dict[str, Any], ...]
     #: Each entry's last verification (see :mod:`physml.history`), by id.
     verified: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
-
-    @classmethod
-    def from_registry(
-        cls, registry: Any, verified: Mapping[str, Mapping[str, Any]] | None = None
-    ) -> Catalog:
-        from physml.verifier import jsonable
-        from physml.vocabulary import concept_usage
-
-        entries = tuple(jsonable(show_json(c)) for c in registry)
-        concepts = tuple(jsonable(concept_usage(registry)))
-        return cls(entries, concepts, verified or {})
 
     @classmethod
     def from_index(

@@ -448,16 +448,24 @@ def to_mermaid(graph: ConceptGraph) -> str:
             for n in linked
         ]
         out.append("  end")
-    # One link per pair of concepts, labelled with every entry that links them and drawn in the
-    # strongest regime among them: mermaid.js refuses diagrams of more than 500 links.
+    for (source, target), (regime, label) in mermaid_links(graph).items():
+        out.append(f"  {mermaid_id(source)} {_MERMAID_LINK[regime]}|{label}| {mermaid_id(target)}")
+    return "\n".join(out) + "\n"
+
+
+def mermaid_links(graph: ConceptGraph) -> dict[tuple[str, str], tuple[str, str]]:
+    """One link per pair of concepts: the strongest regime among the edges joining them, and
+    every entry that joins them as its label (mermaid.js refuses more than 500 links)."""
     pairs: dict[tuple[str, str], list[Edge]] = {}
     for e in graph.edges:
         pairs.setdefault((e.source, e.target), []).append(e)
-    for (source, target), edges in pairs.items():
-        regime = min((e.regime for e in edges), key=_strength)
-        label = ", ".join(dict.fromkeys(e.entry for e in edges))
-        out.append(f"  {mermaid_id(source)} {_MERMAID_LINK[regime]}|{label}| {mermaid_id(target)}")
-    return "\n".join(out) + "\n"
+    return {
+        pair: (
+            min((e.regime for e in edges), key=_strength),
+            ", ".join(dict.fromkeys(e.entry for e in edges)),
+        )
+        for pair, edges in pairs.items()
+    }
 
 
 def _rows_json(rows: Sequence[DictionaryRow]) -> list[dict[str, str | None]]:
@@ -538,7 +546,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
         text = buffer.getvalue()
     else:
         text = to_dot(graph) if chosen == "dot" else to_mermaid(graph)
-    links = text.count("|") // 2 if chosen == "mermaid" else 0
+    links = len(mermaid_links(graph)) if chosen == "mermaid" else 0
     if chosen == "mermaid" and (links > MERMAID_MAX_EDGES or len(text) > MERMAID_MAX_TEXT):
         _say(
             f"graph: warning: {links} links and {len(text)} characters exceed "

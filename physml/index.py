@@ -21,9 +21,11 @@ from typing import Any
 
 __all__ = ["cached", "fingerprint"]
 
+# The same values as physml.registry's (a test keeps them in step): importing that module would
+# import attrs, pluggy and the catalog, which this index exists to spare `physml list`.
 ENTRY_POINT_GROUP = "physml"
-INDEX_FILE = "registry-index.json"
 DISABLE_ENV = "PHYSML_DISABLE_PLUGINS"
+INDEX_FILE = "registry-index.json"
 
 
 def _files(root: Path) -> Iterator[Path]:

@@ -97,7 +97,23 @@ class PhysmlFailure(Exception):
     """A check that did not hold, with the verifier's own words (no Python traceback)."""
 
 
-class PhysmlItem(pytest.Item):
+class _Item(pytest.Item):
+    """An item of physml's: marked ``physml``; a failure shows the verifier's words."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.add_marker("physml")
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        if isinstance(excinfo.value, PhysmlFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return PREFIX, None, self.nodeid
+
+
+class PhysmlItem(_Item):
     """One identity, mutant or boundary of one correspondence."""
 
     def __init__(self, *, kind: str, correspondence: Any, target: Any, **kwargs: Any) -> None:
@@ -105,7 +121,6 @@ class PhysmlItem(pytest.Item):
         self.kind = kind
         self.correspondence = correspondence
         self.target = target
-        self.add_marker("physml")
 
     def runtest(self) -> None:
         from physml import verifier
@@ -135,31 +150,16 @@ class PhysmlItem(pytest.Item):
                     f"boundary {boundary.name}: {boundary.status}: {boundary.message}"
                 )
 
-    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
-        if isinstance(excinfo.value, PhysmlFailure):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo, style=style))
 
-    def reportinfo(self) -> tuple[str, int | None, str]:
-        return PREFIX, None, self.nodeid
-
-
-class PluginErrorItem(pytest.Item):
+class PluginErrorItem(_Item):
     """A plugin that failed to load or registered something invalid: always fails."""
 
     def __init__(self, *, errors: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.errors = errors
-        self.add_marker("physml")
 
     def runtest(self) -> None:
         raise PhysmlFailure("\n".join(self.errors))
-
-    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
-        return str(excinfo.value)
-
-    def reportinfo(self) -> tuple[str, int | None, str]:
-        return PREFIX, None, self.nodeid
 
 
 class PhysmlCollector(pytest.Collector):

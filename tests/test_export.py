@@ -237,7 +237,7 @@ def test_html_page_is_self_contained(capsys, tmp_path, cache):
 
 
 def _catalog() -> export.Catalog:
-    return export.Catalog.from_registry(get_registry())
+    return export.Catalog.from_index(cli._index())
 
 
 def test_html_without_the_html_extra_is_a_usage_error(tmp_path):

@@ -93,3 +93,10 @@ def test_installing_editing_and_disabling_plugins_reload_the_registry(tmp_path):
     assert "now broken" in broken.stderr
     again = run_physml("list", "--json", env=env, site=site)  # the warning survives the cache
     assert "now broken" in again.stderr
+
+
+def test_the_index_watches_the_registrys_entry_point_group_and_variable():
+    from physml import index, registry
+
+    assert index.ENTRY_POINT_GROUP == registry.ENTRY_POINT_GROUP
+    assert index.DISABLE_ENV == registry.DISABLE_ENV
